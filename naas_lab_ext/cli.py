@@ -1,0 +1,108 @@
+"""``naas-lab``: the headless commands, over the same domain code as the REST API.
+
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (including bad arguments),
+3 not found, 4 conflict (something already exists), 5 forbidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .product.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFound
+from .product.layout import ProductSpec, create_product
+from .product.manifest import list_products
+
+EXIT_CODES: dict[type[NaasError], int] = {InvalidInput: 2, NotFound: 3, Conflict: 4, Forbidden: 5}
+
+
+def exit_code(error: NaasError) -> int:
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 2
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    spec = ProductSpec(
+        name=args.name,
+        title=args.title or "",
+        description=args.description or "",
+        contact_name=args.contact_name or "",
+        contact_email=args.contact_email or "",
+        parent=args.parent or "",
+    )
+    created = create_product(
+        Path(args.root), spec, framework_version=__version__, git=not args.no_git
+    )
+    if args.json:
+        print(json.dumps(created.to_json(), indent=2))
+    else:
+        print(f"Created data product '{spec.name}' in {Path(args.root) / created.product.path}")
+        if created.git_commit:
+            print(f"  git repository initialised (commit {created.git_commit[:8]})")
+        for warning in created.warnings:
+            print(f"  warning: {warning}", file=sys.stderr)
+        print(f"  next: open {created.readme} and fill in the Installation and Usage sections")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    products = list_products(Path(args.root), max_depth=args.max_depth)
+    if args.json:
+        print(json.dumps([p.to_json() for p in products], indent=2))
+        return 0
+    if not products:
+        print("No data product here. Create one with: naas-lab new <name>")
+    for product in products:
+        if product.manifest is None:
+            print(f"{product.path}\t(broken: {product.error})")
+        else:
+            print(f"{product.path}\t{product.manifest.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="naas-lab", description="Data products from the command line (naas_lab_ext)."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--root", default=".", help="the Jupyter root folder paths are relative to (default: .)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    new = sub.add_parser("new", help="scaffold a new data product")
+    new.add_argument("name", help="folder name of the product, e.g. sales-report")
+    new.add_argument("--title", help="human title (default: from the name)")
+    new.add_argument("--description", help="what the product delivers and to whom")
+    new.add_argument("--contact-name", help="who to contact about the product")
+    new.add_argument("--contact-email", help="their email address")
+    new.add_argument("--parent", help="folder (under the root) to create the product in")
+    new.add_argument("--no-git", action="store_true", help="do not make it a git repository")
+    new.add_argument("--json", action="store_true", help="print the result as JSON")
+    new.set_defaults(func=_cmd_new)
+
+    lst = sub.add_parser("list", help="list the data products under the root")
+    lst.add_argument("--max-depth", type=int, default=4, help="folder levels searched (default 4)")
+    lst.add_argument("--json", action="store_true", help="print the result as JSON")
+    lst.set_defaults(func=_cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except NaasError as error:
+        where = f" ({error.field})" if error.field else ""
+        print(f"naas-lab: error{where}: {error.message}", file=sys.stderr)
+        return exit_code(error)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

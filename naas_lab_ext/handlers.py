@@ -1,0 +1,153 @@
+"""Thin REST handlers: parse the request, call the domain, serialise the answer.
+
+Every handler is authenticated (``@web.authenticated``) and authorised (``@authorized`` on the
+``naas_lab_ext`` resource). Domain errors become HTTP answers in ONE place,
+:meth:`NaasHandler.write_error`, through :data:`ERROR_STATUS`. The routes are described in
+``openapi.yaml``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from . import __version__
+from .product.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFound
+from .product.layout import ProductSpec, create_product
+from .product.manifest import get_product, list_products
+
+if TYPE_CHECKING:
+    from .app import NaasLabExtApp
+
+NAMESPACE = "naas-lab-ext"
+#: API version: bumped when the REST contract changes incompatibly.
+API_VERSION = 1
+ERROR_STATUS: dict[type[NaasError], int] = {
+    InvalidInput: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+T = TypeVar("T")
+
+
+def http_status(error: NaasError) -> int:
+    """The HTTP status of a domain error (its nearest mapped class; 400 by default)."""
+    for cls in type(error).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return 400
+
+
+class NaasHandler(ExtensionHandlerMixin, APIHandler):
+    """Base class of every naas_lab_ext handler."""
+
+    auth_resource = "naas_lab_ext"
+
+    @property
+    def app(self) -> NaasLabExtApp:
+        return cast("NaasLabExtApp", self.extensionapp)
+
+    @property
+    def root(self) -> Path:
+        return self.app.root
+
+    def json_body(self) -> Any:
+        """The parsed JSON body, or :class:`InvalidInput` saying it is not JSON."""
+        if not self.request.body:
+            return {}
+        try:
+            return json.loads(self.request.body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"The request body is not valid JSON ({exc}).") from None
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+    async def blocking(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run file-system or subprocess work off the event loop."""
+        return await asyncio.to_thread(func, *args, **kwargs)
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, NaasError):
+            # Expected: the user gets the message; no traceback in the log.
+            self.log.info("%s %s: %s", self.request.method, self.request.path, value.message)
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, NaasError):
+            self.set_status(http_status(error))
+            self.set_header("Content-Type", "application/json")
+            self.finish(
+                json.dumps(
+                    {"message": error.message, "reason": type(error).__name__, "field": error.field}
+                )
+            )
+            return
+        super().write_error(status_code, **kwargs)
+
+
+class StatusHandler(NaasHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply({"version": __version__, "api_version": API_VERSION})
+
+
+class ProductsHandler(NaasHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        products = await self.blocking(
+            list_products, self.root, max_depth=self.app.products_max_depth
+        )
+        self.reply({"products": [p.to_json() for p in products]})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        spec = ProductSpec.from_json(self.json_body())
+        created = await self.blocking(
+            create_product, self.root, spec, framework_version=__version__, git=self.app.git_init
+        )
+        self.set_header("Location", self.reverse_path("products", created.product.path))
+        self.reply(created.to_json(), status=201)
+
+    def reverse_path(self, *parts: str) -> str:
+        return "/".join([self.base_url.rstrip("/"), NAMESPACE, *parts])
+
+
+class ProductHandler(NaasHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, path: str) -> None:
+        product = await self.blocking(get_product, self.root, path)
+        self.reply(product.to_json())
+
+
+def route_table() -> list[tuple[str, type[NaasHandler]]]:
+    """The routes, relative to the server's base URL (ExtensionApp prefixes it)."""
+    return [
+        (rf"/{NAMESPACE}/status", StatusHandler),
+        (rf"/{NAMESPACE}/products", ProductsHandler),
+        (rf"/{NAMESPACE}/products/(?P<path>.+)", ProductHandler),
+    ]

@@ -1,0 +1,127 @@
+/**
+ * Typed REST client of the naas_lab_ext server extension.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  API_NAMESPACE,
+  ICreatedProduct,
+  IErrorBody,
+  IProduct,
+  IProductList,
+  IProductSpec,
+  IStatus
+} from './tokens';
+
+/**
+ * An error answered by the server (or the network), with the message to show the user.
+ */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly field: string | null = null
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** True when the server extension is not installed or not enabled. */
+  get isMissingServer(): boolean {
+    return this.status === 404;
+  }
+}
+
+/**
+ * Call a route of the extension and parse its JSON answer.
+ *
+ * @param endpoint - path under /naas-lab-ext/ (e.g. 'products')
+ * @param init - fetch options (method, body)
+ * @param settings - server connection settings (tests inject a fake fetch here)
+ */
+export async function requestAPI<T>(
+  endpoint: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endpoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ApiError(
+      `The Jupyter server cannot be reached (${String(error)}). Check that it is running.`,
+      0
+    );
+  }
+  const text = await response.text();
+  let data: unknown = null;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const body = (data ?? {}) as Partial<IErrorBody>;
+    if (response.status === 404 && !body.reason) {
+      throw new ApiError(
+        'The naas_lab_ext server extension does not answer. Install it with ' +
+          '`pip install naas_lab_ext` (or enable it with `jupyter server extension ' +
+          'enable naas_lab_ext`), then restart JupyterLab.',
+        404
+      );
+    }
+    throw new ApiError(
+      body.message || `The server answered ${response.status} ${response.statusText}.`,
+      response.status,
+      body.field ?? null
+    );
+  }
+  return data as T;
+}
+
+/** Encode an API path for a URL, keeping its '/' separators. */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * The operations of the REST API, typed.
+ */
+export class NaasLabService {
+  constructor(
+    readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
+
+  status(): Promise<IStatus> {
+    return requestAPI<IStatus>('status', {}, this.serverSettings);
+  }
+
+  async listProducts(): Promise<IProduct[]> {
+    const data = await requestAPI<IProductList>(
+      'products',
+      {},
+      this.serverSettings
+    );
+    return data.products;
+  }
+
+  getProduct(path: string): Promise<IProduct> {
+    return requestAPI<IProduct>(
+      `products/${encodePath(path)}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  createProduct(spec: IProductSpec): Promise<ICreatedProduct> {
+    return requestAPI<ICreatedProduct>(
+      'products',
+      { method: 'POST', body: JSON.stringify(spec) },
+      this.serverSettings
+    );
+  }
+}

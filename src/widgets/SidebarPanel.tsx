@@ -1,0 +1,112 @@
+/**
+ * The "Data Product" panel in the left sidebar: a SidePanel whose accordion sections are the
+ * products list and the "New product" form (later issues add more sections).
+ */
+import {
+  ReactWidget,
+  SidePanel,
+  ToolbarButton,
+  addIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import { AccordionPanel } from '@lumino/widgets';
+import * as React from 'react';
+
+import { productIcon } from '../icons';
+import { ProductsModel } from '../model';
+import { IProductForm } from '../validation';
+import { ProductForm } from './ProductForm';
+import { ProductListWidget } from './ProductList';
+
+export const PANEL_ID = 'naas-lab-ext-panel';
+
+export interface ISidebarPanelOptions {
+  model: ProductsModel;
+  /** Create a product from a valid form (the plugin opens its README afterwards). */
+  create: (form: IProductForm) => Promise<void>;
+  /** Open a file by its path under the root. */
+  open: (path: string) => void;
+  /** Default values of the form (from the settings). */
+  defaults: () => Partial<IProductForm>;
+}
+
+/** The "New product" section: the form, re-created when the defaults change. */
+class NewProductSection extends ReactWidget {
+  constructor(private readonly options: ISidebarPanelOptions) {
+    super();
+    this.addClass('naas-NewProductSection');
+    this.title.label = 'New product';
+  }
+
+  /** Put the keyboard focus on the first field. */
+  focusForm(): void {
+    this.node.querySelector<HTMLInputElement>('input')?.focus();
+  }
+
+  render(): JSX.Element {
+    return (
+      <ProductForm
+        idPrefix="naas-sidebar"
+        initial={this.options.defaults()}
+        onSubmit={this.options.create}
+      />
+    );
+  }
+}
+
+export class SidebarPanel extends SidePanel {
+  constructor(options: ISidebarPanelOptions) {
+    super();
+    this.id = PANEL_ID;
+    this.addClass('naas-SidebarPanel');
+    this.title.icon = productIcon;
+    this.title.caption = 'Data Products';
+
+    this.header.addWidget(
+      ReactWidget.create(
+        <h2 className="naas-SidebarPanel-heading">Data Products</h2>
+      )
+    );
+
+    this.products = new ProductListWidget({
+      model: options.model,
+      onOpen: options.open
+    });
+    this.products.title.label = 'Products';
+    this.addWidget(this.products);
+
+    this.newProduct = new NewProductSection(options);
+    this.addWidget(this.newProduct);
+
+    this.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        icon: refreshIcon,
+        tooltip: 'Refresh the product list',
+        onClick: () => void options.model.refresh().catch(() => undefined)
+      })
+    );
+    this.toolbar.addItem(
+      'new',
+      new ToolbarButton({
+        icon: addIcon,
+        tooltip: 'New data product',
+        onClick: () => this.showNewProductForm()
+      })
+    );
+  }
+
+  /** Expand the "New product" section and focus its first field. */
+  showNewProductForm(): void {
+    const accordion = this.content;
+    const index = accordion.widgets.indexOf(this.newProduct);
+    if (accordion instanceof AccordionPanel && index >= 0) {
+      accordion.expand(index);
+    }
+    this.newProduct.update();
+    requestAnimationFrame(() => this.newProduct.focusForm());
+  }
+
+  readonly products: ProductListWidget;
+  readonly newProduct: NewProductSection;
+}

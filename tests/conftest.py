@@ -1,0 +1,44 @@
+"""Shared fixtures: a Jupyter server with naas_lab_ext enabled on a temporary root."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
+    return {"ServerApp": {"jpserver_extensions": {"naas_lab_ext": True}}}
+
+
+@pytest.fixture
+def api(jp_fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[tuple[int, Any]]]:
+    """Call a naas_lab_ext route; return (status, parsed JSON body), errors included."""
+
+    async def call(
+        method: str, *parts: str, body: Any = None, raw: bytes | None = None
+    ) -> tuple[int, Any]:
+        kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+        if raw is not None:
+            kwargs["body"] = raw
+        elif body is not None:
+            kwargs["body"] = json.dumps(body)
+        elif method in {"POST", "PUT", "PATCH"}:
+            kwargs["body"] = b""
+        response = await jp_fetch("naas-lab-ext", *parts, **kwargs)
+        text = response.body.decode() if response.body else ""
+        return response.code, (json.loads(text) if text else None)
+
+    return call
+
+
+@pytest.fixture
+def root(jp_root_dir: Path) -> Path:
+    """The server's root folder (where products are created)."""
+    return Path(jp_root_dir)
