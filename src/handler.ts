@@ -75,7 +75,8 @@ export async function requestAPI<T>(
       );
     }
     throw new ApiError(
-      body.message || `The server answered ${response.status} ${response.statusText}.`,
+      body.message ||
+        `The server answered ${response.status} ${response.statusText}.`,
       response.status,
       body.field ?? null
     );

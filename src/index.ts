@@ -95,7 +95,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, PANEL_ID);
 
     app.commands.addCommand(CommandIDs.newProduct, {
-      label: args => (args.isLauncher ? 'Data Product' : 'New data product'),
+      label: 'New data product',
       caption:
         'Create a data product folder (assets, inputs, models, outputs, tests, utils, setup)',
       icon: args => (args.isPalette ? undefined : productIcon),
@@ -111,7 +111,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
           await create(form);
           return;
         }
-        await newProductDialog({ ...EMPTY_FORM, ...defaults() }, create);
+        // From the launcher, create in the folder the launcher shows.
+        const initial = { ...EMPTY_FORM, ...defaults() };
+        if (typeof args.cwd === 'string' && args.cwd) {
+          initial.parent = args.cwd;
+        }
+        await newProductDialog(initial, create);
       }
     });
     app.commands.addCommand(CommandIDs.openPanel, {
@@ -130,7 +135,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ]) {
       palette?.addItem({ command, category: PALETTE_CATEGORY });
     }
-    launcher?.add({ command: CommandIDs.newProduct, category: 'Other', rank: 1 });
+    launcher?.add({
+      command: CommandIDs.newProduct,
+      category: 'Other',
+      rank: 1
+    });
 
     if (settingRegistry) {
       settingRegistry

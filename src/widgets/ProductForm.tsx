@@ -181,20 +181,22 @@ export function ProductForm(props: IProductFormProps): JSX.Element {
       noValidate
       onSubmit={submit}
     >
-      {field('title', 'Title', { placeholder: 'Sales report' })}
+      {field('title', 'Title', { placeholder: 'e.g. Sales report' })}
       {field('name', 'Folder name', {
         required: true,
-        placeholder: 'sales-report',
+        placeholder: 'e.g. sales-report',
         hint: 'Letters, digits, "-", "_" or "."; the product folder is created with this name.'
       })}
       {field('description', 'Description', {
         multiline: true,
-        placeholder: 'What the product delivers, and to whom'
+        placeholder: 'e.g. What the product delivers, and to whom'
       })}
-      {field('contact_name', 'Contact name', { placeholder: 'Ada Lovelace' })}
+      {field('contact_name', 'Contact name', {
+        placeholder: 'e.g. Ada Lovelace'
+      })}
       {field('contact_email', 'Contact email', {
         type: 'email',
-        placeholder: 'ada@example.com'
+        placeholder: 'e.g. ada@example.com'
       })}
       {field('parent', 'Create in folder', {
         placeholder: '(the Jupyter root)',

@@ -91,7 +91,9 @@ function ProductDetails(props: {
         {manifest?.created_at ? (
           <>
             <dt>Created</dt>
-            <dd>{manifest.created_at.replace('T', ' ').replace('Z', ' UTC')}</dd>
+            <dd>
+              {manifest.created_at.replace('T', ' ').replace('Z', ' UTC')}
+            </dd>
           </>
         ) : null}
         <dt>Models</dt>
@@ -170,7 +172,9 @@ export function ProductListView(props: IProductListProps): JSX.Element {
                 key={product.path}
                 role="option"
                 aria-selected={isSelected}
-                tabIndex={isSelected || (!selected && product === products[0]) ? 0 : -1}
+                tabIndex={
+                  isSelected || (!selected && product === products[0]) ? 0 : -1
+                }
                 data-path={product.path}
                 className={
                   'naas-ProductList-item' +
@@ -179,11 +183,15 @@ export function ProductListView(props: IProductListProps): JSX.Element {
                 }
                 onClick={() => model.select(product.path)}
                 onDoubleClick={() =>
-                  onOpen(product.path ? `${product.path}/README.md` : 'README.md')
+                  onOpen(
+                    product.path ? `${product.path}/README.md` : 'README.md'
+                  )
                 }
                 onKeyDown={e => {
                   if (e.key === 'Enter') {
-                    onOpen(product.path ? `${product.path}/README.md` : 'README.md');
+                    onOpen(
+                      product.path ? `${product.path}/README.md` : 'README.md'
+                    );
                   }
                 }}
                 title={product.error ?? product.manifest?.description ?? ''}

@@ -1,0 +1,24 @@
+"""Jupyter server configuration for the UI tests.
+
+!! Never use this configuration in production: it opens the server without a token and
+exposes JupyterLab's objects to the page.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+from jupyterlab.galata import configure_jupyter_server
+
+# A fresh, known workspace for every run: products created by the tests land here.
+WORKSPACE = Path(__file__).parent / ".workspace"
+shutil.rmtree(WORKSPACE, ignore_errors=True)
+WORKSPACE.mkdir()
+os.environ["JUPYTERLAB_GALATA_ROOT_DIR"] = str(WORKSPACE)
+
+configure_jupyter_server(c)  # noqa: F821
+
+c.ServerApp.ip = "127.0.0.1"  # noqa: F821
+c.ServerApp.port = int(os.environ.get("NAAS_UI_TEST_PORT", "8888"))  # noqa: F821
+# These machines run everything as root; jupyter refuses to start as root otherwise.
+c.ServerApp.allow_root = True  # noqa: F821

@@ -1,0 +1,47 @@
+/**
+ * Galata/Playwright configuration: Debian's Chromium (browser downloads are impossible
+ * here), one worker (2-core machines), the Lab server started by `jlpm start`.
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const PORT = process.env.NAAS_UI_TEST_PORT || '8888';
+const URL = `http://127.0.0.1:${PORT}`;
+process.env.TARGET_URL = URL;
+
+module.exports = {
+  ...baseConfig,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  timeout: 90 * 1000,
+  expect: { timeout: 15 * 1000 },
+  reporter: [['list'], ['html', { open: 'never' }]],
+  use: {
+    ...baseConfig.use,
+    baseURL: URL,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic'
+      ]
+    },
+    // video needs Playwright's own ffmpeg download, impossible here
+    video: 'off',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure'
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: `${URL}/lab`,
+    timeout: 120 * 1000,
+    reuseExistingServer: !process.env.CI
+  }
+};
