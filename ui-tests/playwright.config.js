@@ -5,8 +5,8 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const PORT = process.env.NAAS_UI_TEST_PORT || '8888';
-const URL = `http://127.0.0.1:${PORT}`;
-process.env.TARGET_URL = URL;
+const SERVER_URL = `http://127.0.0.1:${PORT}`;
+process.env.TARGET_URL = SERVER_URL;
 
 module.exports = {
   ...baseConfig,
@@ -17,7 +17,7 @@ module.exports = {
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
-    baseURL: URL,
+    baseURL: SERVER_URL,
     browserName: 'chromium',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -40,7 +40,7 @@ module.exports = {
   },
   webServer: {
     command: 'jlpm start',
-    url: `${URL}/lab`,
+    url: `${SERVER_URL}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI
   }

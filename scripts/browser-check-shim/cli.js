@@ -4,7 +4,9 @@ const fs = require('fs');
 
 const executable = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 if (!fs.existsSync(executable)) {
-  console.error(`Chromium not found at ${executable}: install it with 'apt-get install chromium'.`);
+  console.error(
+    `Chromium not found at ${executable}: install it with 'apt-get install chromium'.`
+  );
   process.exit(1);
 }
 console.log(`Using ${executable} (no browser download).`);

@@ -17,6 +17,7 @@ const args = [
 module.exports = {
   ...core,
   chromium: {
-    launch: options => core.chromium.launch({ ...options, executablePath, args })
+    launch: options =>
+      core.chromium.launch({ ...options, executablePath, args })
   }
 };
