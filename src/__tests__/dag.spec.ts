@@ -14,12 +14,14 @@ describe('assignLayers', () => {
       { source: 'b', target: 'publish' },
       { source: 'collect', target: 'publish' }
     ]);
-    expect(Object.fromEntries(layers)).toEqual({
-      collect: 0,
-      a: 1,
-      b: 1,
-      publish: 2
-    });
+    expect(layers).toEqual(
+      new Map([
+        ['collect', 0],
+        ['a', 1],
+        ['b', 1],
+        ['publish', 2]
+      ])
+    );
   });
 
   it('terminates on a cycle and ignores edges to unknown nodes', () => {
