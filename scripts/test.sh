@@ -29,14 +29,7 @@ step "UI test dependencies"
 (cd ui-tests && if [ -n "${CI:-}" ]; then jlpm install --immutable; else jlpm install; fi)
 
 # --- static checks ---
-step "Python: ruff (lint + format) and mypy"
-ruff check .
-ruff format --check .
-mypy
-
-step "TypeScript: strict tsc (sources and tests), eslint, prettier"
-jlpm typecheck
-jlpm lint
+bash scripts/check.sh
 
 # --- the extension is installed and loads ---
 step "Install checks"
