@@ -74,7 +74,7 @@ def _slow_writes() -> None:
     def slow_writer(data: Any) -> formats.Writer:
         def write(path: Path) -> None:
             view = memoryview(data).cast("B")
-            with path.open("r+b") as out:
+            with path.open("xb") as out:
                 for start in range(0, len(view), 4096):
                     out.write(view[start : start + 4096])
                     out.flush()

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,22 @@ def product(tmp_path: Path) -> Path:
     return root
 
 
+STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_writers() -> Iterator[None]:
+    """Whatever a test asserts, no writer it started outlives it."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
 def writer(product: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "tests.output_writer", str(product), *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -45,6 +60,8 @@ def writer(product: Path, *args: str, env: dict[str, str] | None = None) -> subp
         text=True,
         env={**os.environ, **(env or {})},
     )
+    STARTED.append(process)
+    return process
 
 
 def kill(process: subprocess.Popen[str]) -> None:
@@ -210,12 +227,13 @@ def test_concurrent_writers_of_one_run_version(product: Path) -> None:
 def test_stale_temp_detection_uses_the_writers_pid(product: Path) -> None:
     folder = product / "outputs"
     folder.mkdir()
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], text=True)
+    STARTED.append(process)
     try:
         name = files.temp_path(folder, "x.bin").name.replace(f"-{os.getpid()}-", f"-{process.pid}-")
         (folder / name).write_bytes(b"x")
         assert not files.is_stale_temp(folder / name)
     finally:
-        kill(process)  # type: ignore[arg-type]
+        kill(process)
     assert files.is_stale_temp(folder / name)
     assert files.remove_stale_temps(folder) == [name]

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 #: Every temporary file starts with this (hidden) prefix; listings skip such names.
 TEMP_PREFIX = ".naas-tmp-"
@@ -81,24 +81,31 @@ def make_read_only(path: Path) -> None:
     path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-def reflink(source: Path, target: Path) -> bool:
-    """Clone ``source`` to the new file ``target`` sharing its blocks; False if unsupported."""
+def _clone_fd(source_fd: int, target_fd: int) -> bool:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return False
-    with source.open("rb") as src:
+    try:
+        fcntl.ioctl(target_fd, _FICLONE, source_fd)
+    except OSError as exc:
+        if exc.errno in _UNSUPPORTED:
+            return False
+        raise
+    return True
+
+
+def reflink(source: Path, target: Path) -> bool:
+    """Clone ``source`` to the new file ``target`` sharing its blocks; False if unsupported."""
+    with source.open("rb", buffering=0) as src:
         fd = create_exclusive(target)
         try:
-            fcntl.ioctl(fd, _FICLONE, src.fileno())
-        except OSError as exc:
+            cloned = _clone_fd(src.fileno(), fd)
+        finally:
             os.close(fd)
+        if not cloned:
             target.unlink()
-            if exc.errno in _UNSUPPORTED:
-                return False
-            raise
-        os.close(fd)
-    return True
+    return cloned
 
 
 def _copy_times(source: Path, target: Path) -> None:
@@ -106,22 +113,43 @@ def _copy_times(source: Path, target: Path) -> None:
     os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def _copy_data(source: BinaryIO, target: BinaryIO) -> None:
+    # copy_file_range copies inside the kernel (and reflinks where the file system can);
+    # fall back to a plain loop where it is missing or refused (other file system, old kernel).
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is not None:
+        try:
+            while copy_range(source.fileno(), target.fileno(), 1 << 30):
+                pass
+            return
+        except OSError as exc:
+            if exc.errno not in _UNSUPPORTED:
+                raise
+    shutil.copyfileobj(source, target, 8 << 20)
+
+
 def clone_or_copy(source: Path, target: Path) -> CopyMethod:
     """Copy ``source`` to the new name ``target`` as an independent file (reflink if possible).
 
-    The copy keeps the source's times, so :func:`same_content_hint` can recognise it.
+    ``target`` is created exclusively (a copy never replaces a file) and written through the
+    same descriptor: reopening it with truncation would make ext4 flush it on close
+    (``auto_da_alloc``), doubling the cost of a large copy. The copy keeps the source's
+    times, so :func:`same_content_hint` can recognise it.
     """
-    if reflink(source, target):
-        method: CopyMethod = "reflink"
-    else:
-        # Open exclusively first: a copy must never replace an existing file.
-        os.close(create_exclusive(target))
+    with source.open("rb", buffering=0) as src:
+        fd = create_exclusive(target)
         try:
-            shutil.copyfile(source, target)
+            with os.fdopen(fd, "wb", buffering=0, closefd=False) as dst:
+                if _clone_fd(src.fileno(), fd):
+                    method: CopyMethod = "reflink"
+                else:
+                    _copy_data(src, dst)
+                    method = "copy"
         except BaseException:
+            os.close(fd)
             target.unlink(missing_ok=True)
             raise
-        method = "copy"
+        os.close(fd)
     _copy_times(source, target)
     return method
 

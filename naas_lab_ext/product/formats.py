@@ -60,7 +60,7 @@ def _needs(package: str, extension: str) -> None:
 def _write_bytes(data: bytes | bytearray | memoryview) -> Writer:
     def write(path: Path) -> None:
         view = memoryview(data).cast("B")
-        with path.open("r+b") as out:
+        with path.open("xb") as out:
             # Chunks keep memory flat and let a crash land mid-file (what the tests check).
             for start in range(0, len(view), CHUNK):
                 out.write(view[start : start + CHUNK])

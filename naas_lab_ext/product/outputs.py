@@ -265,7 +265,8 @@ class OutputStore:
                     files.clone_or_copy(source, temp)
                 else:
                     assert writer is not None
-                    os.close(files.create_exclusive(temp))
+                    # The writer creates the file (a fresh unique name): creating it empty
+                    # first would make writers that truncate pay ext4's flush-on-close.
                     writer(temp)
                 if settings.fsync:
                     files.fsync_file(temp)

@@ -172,9 +172,9 @@ def write_params(
     path = params_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = files.temp_path(path.parent, path.name)
-    os.close(files.create_exclusive(temp))
     try:
-        temp.write_text(text, encoding="utf-8")
+        with temp.open("x", encoding="utf-8") as out:
+            out.write(text)
         temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
