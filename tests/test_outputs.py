@@ -396,3 +396,18 @@ def test_latest_holds_each_file_from_its_newest_version(
     assert (latest("a.bin"), latest("b.bin")) == (b"a2", b"b1")
     assert len(store.versions("raw/multi")) == 3
     assert len(store.versions("raw/multi/b.bin")) == 1
+
+
+def test_threads_saving_at_once_lose_nothing(product: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = OutputStore(product, environ={})
+
+    def save_many(tag: int) -> list[str]:
+        return [store.save(f"{tag}-{n}" * 1000, "raw/threads/t.txt").version for n in range(10)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = [v for versions in pool.map(save_many, range(4)) for v in versions]
+    assert sorted(made) == store.versions("raw/threads") and len(set(made)) == 40
+    newest = store.versions("raw/threads")[-1]
+    assert store.load("raw/threads/t.txt") == store.load("raw/threads/t.txt", newest)
