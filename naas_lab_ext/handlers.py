@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import mimetypes
+import os
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -18,12 +21,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
-from tornado import web
+from tornado import iostream, web
 
 from . import __version__
 from .product.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFound
 from .product.layout import ProductSpec, create_product
 from .product.manifest import get_product, list_products
+from .product.outputs_listing import list_datasets, list_versions, version_file
 
 if TYPE_CHECKING:
     from .app import NaasLabExtApp
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
 NAMESPACE = "naas-lab-ext"
 #: API version: bumped when the REST contract changes incompatibly.
 API_VERSION = 1
+#: Bytes read per step when streaming a file download.
+DOWNLOAD_CHUNK = 1 << 20
 ERROR_STATUS: dict[type[NaasError], int] = {
     InvalidInput: 400,
     Forbidden: 403,
@@ -69,6 +75,25 @@ class NaasHandler(ExtensionHandlerMixin, APIHandler):
             return json.loads(self.request.body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"The request body is not valid JSON ({exc}).") from None
+
+    def query_text(self, name: str, default: str | None = None) -> str:
+        """A query argument; :class:`InvalidInput` naming it if it is missing."""
+        value = self.get_query_argument(name, default)
+        if value is None:
+            raise InvalidInput(f"The query argument '{name}' is required.", field=name)
+        return value
+
+    def query_int(self, name: str, default: int) -> int:
+        """An integer query argument (``default`` if absent)."""
+        value = self.get_query_argument(name, None)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidInput(
+                f"The query argument '{name}' must be a whole number, not '{value}'.", field=name
+            ) from None
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -144,10 +169,82 @@ class ProductHandler(NaasHandler):
         self.reply(product.to_json())
 
 
+class OutputsHandler(NaasHandler):
+    """The datasets of a product's outputs, with their newest versions (paged)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        page, keep = await self.blocking(
+            list_datasets,
+            self.root,
+            self.query_text("product"),
+            offset=self.query_int("offset", 0),
+            limit=self.query_int("limit", 50),
+            versions=self.query_int("versions", 5),
+        )
+        self.reply(page.to_json("datasets", keep_versions=keep))
+
+
+class OutputVersionsHandler(NaasHandler):
+    """The versions of one dataset, newest first (paged)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        page = await self.blocking(
+            list_versions,
+            self.root,
+            self.query_text("product"),
+            self.query_text("dataset"),
+            offset=self.query_int("offset", 0),
+            limit=self.query_int("limit", 50),
+        )
+        self.reply(page.to_json("versions"))
+
+
+class OutputFileHandler(NaasHandler):
+    """Download one file of one version (or of ``latest``)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = await self.blocking(
+            version_file,
+            self.root,
+            self.query_text("product"),
+            self.query_text("dataset"),
+            self.query_text("version", "latest"),
+            self.query_text("file"),
+        )
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        quoted = urllib.parse.quote(path.name)
+        # Always an attachment: an output (e.g. HTML) must never render in the server's origin.
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quoted}")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Type", mime)  # before the first flush sends the headers
+        with path.open("rb") as stream:
+            self.set_header("Content-Length", str(await self.blocking(_size, stream)))
+            try:
+                while chunk := await self.blocking(stream.read, DOWNLOAD_CHUNK):
+                    self.write(chunk)
+                    await self.flush()
+            except iostream.StreamClosedError:
+                return  # the client went away: nothing to answer
+        self.finish(set_content_type=mime)
+
+
+def _size(stream: Any) -> int:
+    return int(os.fstat(stream.fileno()).st_size)
+
+
 def route_table() -> list[tuple[str, type[NaasHandler]]]:
     """The routes, relative to the server's base URL (ExtensionApp prefixes it)."""
     return [
         (rf"/{NAMESPACE}/status", StatusHandler),
         (rf"/{NAMESPACE}/products", ProductsHandler),
         (rf"/{NAMESPACE}/products/(?P<path>.+)", ProductHandler),
+        (rf"/{NAMESPACE}/outputs", OutputsHandler),
+        (rf"/{NAMESPACE}/outputs/versions", OutputVersionsHandler),
+        (rf"/{NAMESPACE}/outputs/file", OutputFileHandler),
     ]
