@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Int, TraitError, Unicode, validate
+from traitlets import Bool, Int, TraitError, validate
 
 from . import __version__
 from .handlers import route_table
@@ -25,14 +25,6 @@ class NaasLabExtApp(ExtensionApp):
     description = __doc__ or ""
     load_other_extensions = True
 
-    products_root = Unicode(
-        "",
-        config=True,
-        help=(
-            "Folder under which products are created and listed. Empty (the default) means the "
-            "server's root_dir. Must be the root_dir or inside it."
-        ),
-    )
     git_init = Bool(
         True,
         config=True,
@@ -67,19 +59,9 @@ class NaasLabExtApp(ExtensionApp):
 
     @property
     def root(self) -> Path:
-        """The folder every path of the API is relative to."""
+        """The server's root folder: every path of the API is relative to it."""
         assert self.serverapp is not None, "the extension is not loaded by a server"
-        server_root = Path(self.serverapp.root_dir).expanduser().resolve()
-        if not self.products_root:
-            return server_root
-        root = Path(self.products_root).expanduser()
-        root = (root if root.is_absolute() else server_root / root).resolve()
-        if root != server_root and server_root not in root.parents:
-            raise ValueError(
-                f"NaasLabExtApp.products_root ({root}) must be inside the server root "
-                f"({server_root})"
-            )
-        return root
+        return Path(self.serverapp.root_dir).expanduser().resolve()
 
     def initialize_settings(self) -> None:
         self.log.info("naas_lab_ext %s: products under %s", __version__, self.root)

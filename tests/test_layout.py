@@ -319,3 +319,22 @@ def test_list_respects_max_depth(tmp_path: Path) -> None:
     create(tmp_path, ProductSpec(name="deep", parent="a/b/c"))
     assert [p.path for p in list_products(tmp_path, max_depth=4)] == ["a/b/c/deep"]
     assert list_products(tmp_path, max_depth=2) == []
+
+
+def test_manifest_round_trip_keeps_unknown_keys() -> None:
+    # Given a product.json with settings this module does not know (e.g. outputs retention)
+    from naas_lab_ext.product.manifest import Manifest
+
+    data = {
+        "name": "p",
+        "title": "P",
+        "outputs": {"keep_versions": 3},
+        "owner_team": "data",
+    }
+    # When it is read and written back
+    written = Manifest.from_json(data).to_json()
+    # Then nothing the user wrote is lost
+    assert written["outputs"] == {"keep_versions": 3}
+    assert written["owner_team"] == "data"
+    assert written["framework"] == "naas_lab_ext"
+    assert "extra" not in written

@@ -21,6 +21,10 @@ MANIFEST_NAME = "product.json"
 STANDARD_FOLDERS = ("assets", "inputs", "models", "outputs", "tests", "utils")
 #: Folders never searched for products: tool caches, the template library, dependencies.
 SKIPPED_FOLDERS = frozenset({"__templates__", "node_modules", "__pycache__", "site-packages"})
+#: The keys of product.json this module reads; others are kept in ``Manifest.extra``.
+KNOWN_KEYS = frozenset(
+    {"name", "title", "description", "contact", "framework", "framework_version", "created_at"}
+)
 
 
 @dataclass
@@ -39,9 +43,12 @@ class Manifest:
     contact: Contact = field(default_factory=Contact)
     framework_version: str = ""
     created_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Keys this version does not know (e.g. ``"outputs"`` settings): kept as they are."""
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {**self.extra, **asdict(self)}
+        del data["extra"]
         data["framework"] = "naas_lab_ext"
         return data
 
@@ -64,6 +71,7 @@ class Manifest:
             ),
             framework_version=str(data.get("framework_version") or ""),
             created_at=str(data.get("created_at") or ""),
+            extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
         )
 
 
