@@ -7,11 +7,13 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   API_NAMESPACE,
   ICreatedProduct,
+  IDatasetPage,
   IErrorBody,
   IProduct,
   IProductList,
   IProductSpec,
-  IStatus
+  IStatus,
+  IVersionPage
 } from './tokens';
 
 /**
@@ -125,4 +127,70 @@ export class NaasLabService {
       this.serverSettings
     );
   }
+
+  /** The output datasets of a product, with their newest `versions` versions. */
+  listDatasets(
+    product: string,
+    options: { offset?: number; limit?: number; versions?: number } = {}
+  ): Promise<IDatasetPage> {
+    return requestAPI<IDatasetPage>(
+      `outputs${query({ product, ...options })}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** The versions of one dataset ('layer/dataset'), newest first. */
+  listVersions(
+    product: string,
+    dataset: string,
+    options: { offset?: number; limit?: number } = {}
+  ): Promise<IVersionPage> {
+    return requestAPI<IVersionPage>(
+      `outputs/versions${query({ product, dataset, ...options })}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** The bytes of one file of a version (or of `latest`). */
+  async downloadOutput(
+    product: string,
+    dataset: string,
+    version: string,
+    file: string
+  ): Promise<Blob> {
+    const url = URLExt.join(
+      this.serverSettings.baseUrl,
+      API_NAMESPACE,
+      `outputs/file${query({ product, dataset, version, file })}`
+    );
+    const response = await ServerConnection.makeRequest(
+      url,
+      {},
+      this.serverSettings
+    );
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as IErrorBody;
+      throw new ApiError(
+        body.message || `The download failed (${response.status}).`,
+        response.status
+      );
+    }
+    return response.blob();
+  }
+}
+
+/** A query string from defined values ('' when there are none). */
+export function query(
+  values: Record<string, string | number | boolean | undefined>
+): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== '') {
+      params.set(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }

@@ -15,6 +15,7 @@ import * as React from 'react';
 import { productIcon } from '../icons';
 import { ProductsModel } from '../model';
 import { IProductForm } from '../validation';
+import { OutputsSection } from './OutputsSection';
 import { ProductForm } from './ProductForm';
 import { ProductListWidget } from './ProductList';
 
@@ -75,6 +76,9 @@ export class SidebarPanel extends SidePanel {
     this.products.title.label = 'Products';
     this.addWidget(this.products);
 
+    this.outputs = new OutputsSection(options.model, options.open);
+    this.addWidget(this.outputs);
+
     this.newProduct = new NewProductSection(options);
     this.addWidget(this.newProduct);
 
@@ -108,5 +112,6 @@ export class SidebarPanel extends SidePanel {
   }
 
   readonly products: ProductListWidget;
+  readonly outputs: OutputsSection;
   readonly newProduct: NewProductSection;
 }

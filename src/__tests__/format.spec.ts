@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+
+import { formatBytes, formatDuration, formatVersion } from '../format';
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KB'],
+    [500 * 1024 * 1024, '500 MB'],
+    [3.25 * 1024 ** 3, '3.3 GB'],
+    [-1, '—']
+  ])('%d -> %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+});
+
+describe('formatVersion', () => {
+  it('shows a version as a readable UTC time', () => {
+    expect(formatVersion('2026-11-23T08.05.09.123Z')).toBe(
+      '2026-11-23 08:05:09 UTC'
+    );
+    expect(formatVersion('latest')).toBe('latest');
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0.85, '850 ms'],
+    [12.34, '12.3 s'],
+    [245, '4 min 05 s'],
+    [7380, '2 h 03 min'],
+    [null, '—']
+  ])('%s -> %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+});
