@@ -146,8 +146,11 @@ class ProductHandler(NaasHandler):
 
 def route_table() -> list[tuple[str, type[NaasHandler]]]:
     """The routes, relative to the server's base URL (ExtensionApp prefixes it)."""
+    from .template_handlers import template_routes  # imports this module: import it late
+
     return [
         (rf"/{NAMESPACE}/status", StatusHandler),
         (rf"/{NAMESPACE}/products", ProductsHandler),
         (rf"/{NAMESPACE}/products/(?P<path>.+)", ProductHandler),
+        *template_routes(),
     ]

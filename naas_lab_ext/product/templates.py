@@ -222,7 +222,12 @@ class TemplateLibrary:
                 log.exception("Template sync failed")
                 result = SyncResult(started_at=to_version(utc_now()))
                 result.warnings.append(f"The sync failed and nothing was changed: {exc}")
-                report = {**result.to_json(), "ok": False, "index": None}
+                report = {
+                    **result.to_json(),
+                    "ok": False,
+                    "templates": self.index.count(),
+                    "index": None,
+                }
                 self.index.set_meta("last_sync", report)
                 raise
             refresh = self.index.refresh(self.folder_path)
