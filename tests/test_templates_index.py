@@ -148,11 +148,56 @@ def test_a_title_match_ranks_above_a_body_repeating_the_word(
     assert [i.id for i in index.search("exc").items] == ["s/title.ipynb", "s/body.ipynb"]
 
 
+def test_pages_put_together_give_the_whole_ranking(folder: Path, index: TemplateIndex) -> None:
+    # Given templates in every tier: the word in the title, in the tool, in the body only
+    for n in range(6):
+        write_template(folder / f"s/title{n}.ipynb", title=f"Report - Sales report {n}")
+        write_template(folder / f"s/body{n}.ipynb", title=f"Gmail - Send {n}", body=("report",))
+    write_template(folder / "s/tool.ipynb", title="Reporting - Weekly", tags=("report",))
+    index.refresh(folder)
+    whole = [i.id for i in index.search("report", limit=200).items]
+    assert len(whole) == 13
+    # When the results are read one page at a time, whatever the page size
+    for size in (1, 2, 5):
+        paged = []
+        for offset in range(0, 13, size):
+            paged += [i.id for i in index.search("report", limit=size, offset=offset).items]
+        # Then the pages put together are the whole ranking, in the same order
+        assert paged == whole, size
+    assert set(whole[:7]) == {*(f"s/title{n}.ipynb" for n in range(6)), "s/tool.ipynb"}
+
+
+def test_many_code_only_matches_are_ordered_by_metadata_then_title(
+    folder: Path, index: TemplateIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given more code-only matches than are worth ranking by bm25
+    monkeypatch.setattr("naas_lab_ext.product.templates_index.FULL_RANK_LIMIT", 2)
+    for name in ("c", "a", "b"):
+        write_template(folder / f"s/{name}.ipynb", title=f"Tool - {name}", body=("pivot table",))
+    write_template(folder / "s/d.ipynb", title="Tool - d", description="a pivot", body=("table",))
+    index.refresh(folder)
+    # Then those with a word in their metadata come first, the others by title
+    ids = [i.id for i in index.search("pivot table").items]
+    assert ids == ["s/d.ipynb", "s/a.ipynb", "s/b.ipynb", "s/c.ipynb"]
+    assert [i.id for i in index.search("pivot table", limit=1, offset=2).items] == ["s/b.ipynb"]
+
+
 def test_more_query_words_in_the_title_rank_first(folder: Path, index: TemplateIndex) -> None:
     write_template(folder / "s/a.ipynb", title="Gmail - Read inbox", description="send email")
     write_template(folder / "s/b.ipynb", title="Gmail - Send email", description="")
     index.refresh(folder)
     assert [i.id for i in index.search("gmail send").items] == ["s/b.ipynb", "s/a.ipynb"]
+
+
+def test_matching_ids_lists_every_match_unranked(folder: Path, index: TemplateIndex) -> None:
+    library(folder)
+    index.refresh(folder)
+    assert sorted(index.matching_ids("pandas")) == [
+        "src/Pandas/Pandas_Join_Tables.ipynb",
+        "src/Pandas/Pandas_Read_CSV.ipynb",
+    ]
+    assert len(index.matching_ids("csv")) == 3  # titles, parameters and code alike
+    assert index.matching_ids("") == []
 
 
 def test_prefix_matching_follows_typing(folder: Path, index: TemplateIndex) -> None:
@@ -209,9 +254,22 @@ def test_diacritics_and_case_are_ignored(folder: Path, index: TemplateIndex) -> 
 
 
 def test_fts_query_quotes_every_word_as_a_prefix() -> None:
-    assert fts_query('read "csv" AND') == '"read"* "csv"* "and"*'
-    assert fts_query("read_csv Café") == '"read"* "csv"* "cafe"*'
+    assert fts_query('read "csv" AND') == '"read"* AND "csv"* AND "and"*'
+    assert fts_query("read_csv Café") == '"read"* AND "csv"* AND "cafe"*'
     assert fts_query("  ") == ""
+    assert fts_query("re csv") == '({title tool tags} : "re"*) AND "csv"*'
+
+
+def test_first_keystrokes_match_titles_tools_and_tags_not_body(
+    folder: Path, index: TemplateIndex
+) -> None:
+    write_template(folder / "s/a.ipynb", title="Slack - Post", tags=("chat",), body=("grab()",))
+    write_template(folder / "s/b.ipynb", title="Gmail - Read", tags=("email",))
+    index.refresh(folder)
+    assert [i.id for i in index.search("gr").items] == []  # "grab" is only in a body
+    assert [i.id for i in index.search("gra").items] == ["s/a.ipynb"]
+    assert [i.id for i in index.search("gm").items] == ["s/b.ipynb"]
+    assert [i.id for i in index.search("ch").items] == ["s/a.ipynb"]  # a tag
 
 
 @pytest.mark.parametrize(

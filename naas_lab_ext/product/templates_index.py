@@ -25,6 +25,7 @@ in-memory table of (tool, tags) per template that is reloaded when the generatio
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
 import os
@@ -36,6 +37,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,11 @@ SCHEMA_VERSION = 1
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
 MAX_QUERY = 200
 MAX_TERMS = 12
+#: Words shorter than this match the title, tool and tags only (see :func:`fts_query`).
+SHORT_PREFIX = 3
+#: Above this many templates, the last ranking group is ordered without bm25 over cell text
+#: (see TemplateIndex._rank): ranking thousands of code matches costs more than it helps.
+FULL_RANK_LIMIT = 300
 MAX_LIMIT = 200
 MAX_TAG_FACETS = 100
 #: Notebooks larger than this are not indexed (reported as broken).
@@ -99,9 +107,18 @@ SUMMARY_COLUMNS = (
     "rowid, id, source, title, tool, action, tags, author, description, cells, has_parameters"
 )
 # Built from the constants above only (never from input), hence the noqa.
-SEARCH_SQL = (  # noqa: S608
-    "SELECT rowid, bm25(templates_fts, {}) FROM templates_fts WHERE templates_fts MATCH ?"
-).format(", ".join(str(w) for w in COLUMN_WEIGHTS))
+_BM25_SQL = "SELECT rowid, bm25(templates_fts, {}) FROM templates_fts WHERE templates_fts MATCH ?"
+ROWIDS_SQL = "SELECT rowid FROM templates_fts WHERE templates_fts MATCH ?"
+MATCHING_IDS_SQL = f"SELECT id FROM templates WHERE rowid IN ({ROWIDS_SQL})"  # noqa: S608
+METADATA_COLUMNS = "title tool tags description"
+_METADATA_WEIGHTS = "{}, {}, {}, {}, 0".format(*COLUMN_WEIGHTS)
+#: The ranking groups, best first: (bm25 query over the group's columns, those columns).
+RANKING_GROUPS = (
+    (_BM25_SQL.format("{}, {}, 0, 0, 0".format(*COLUMN_WEIGHTS)), "title tool"),
+    (_BM25_SQL.format(_METADATA_WEIGHTS), METADATA_COLUMNS),
+    (_BM25_SQL.format(", ".join(str(w) for w in COLUMN_WEIGHTS)), ""),
+)
+METADATA_ANY_SQL = _BM25_SQL.format(_METADATA_WEIGHTS)
 SUMMARY_BY_ID_SQL = f"SELECT {SUMMARY_COLUMNS} FROM templates WHERE id = ?"  # noqa: S608
 SUMMARY_BY_ROWIDS_SQL = f"SELECT {SUMMARY_COLUMNS} FROM templates WHERE rowid IN ({{}})"  # noqa: S608
 
@@ -217,21 +234,15 @@ class RefreshReport:
 
 
 @dataclass(frozen=True)
-class _Doc:
-    tool: str
-    tool_key: str
-    tags: frozenset[str]
-    title_key: str
-    title_words: tuple[str, ...]
-    """Words of the title and tool, folded like the index folds them."""
+class _Table:
+    """What search needs of every template, in memory, one dict per column (rowid → value),
+    so filters and facet counts run as C loops (``map``, ``Counter``) over the matches."""
 
-
-@dataclass(frozen=True)
-class _Stored:
-    rowid: int | None
-    size: int
-    mtime_ns: int
-    sha1: str
+    tool_key: dict[int, str]
+    tags: dict[int, frozenset[str]]
+    title_key: dict[int, str]
+    tool_names: dict[str, str]
+    """Display name of each tool key."""
 
 
 def fold(text: str) -> list[str]:
@@ -241,59 +252,65 @@ def fold(text: str) -> list[str]:
     return WORD.findall(bare)
 
 
-def fts_query(text: str) -> str:
+def fts_query(text: str, columns: str = "", *, any_word: bool = False) -> str:
     """The FTS5 query of what a user typed: every word must match, each as a prefix.
 
     Words are quoted, so FTS5 operators (``AND``, ``NEAR``, ``*``, ``:``) typed by the user
-    are plain words and can never be a syntax error.
+    are plain words and can never be a syntax error. A word shorter than
+    :data:`SHORT_PREFIX` letters (the first keystrokes of type-ahead) matches the title, tool
+    and tags only: as a prefix of body text it would match nearly every template.
+    ``columns`` (e.g. ``"title tool"``) limits every word to those columns; ``any_word``
+    matches templates with any of the words instead of all.
     """
-    return " ".join(f'"{word}"*' for word in fold(text)[:MAX_TERMS])
+    terms = []
+    for word in fold(text)[:MAX_TERMS]:
+        if columns:
+            terms.append(f'({{{columns}}} : "{word}"*)')
+        elif len(word) < SHORT_PREFIX:
+            terms.append(f'({{title tool tags}} : "{word}"*)')
+        else:
+            terms.append(f'"{word}"*')
+    return (" OR " if any_word else " AND ").join(terms)
 
 
-def title_hits(terms: Sequence[str], words: Sequence[str]) -> int:
-    """How many of the query ``terms`` start a word of the title or tool."""
-    return sum(1 for term in terms if any(word.startswith(term) for word in words))
-
-
-def scan(folder: Path) -> Iterator[tuple[str, Path, int, int]]:
+def scan(folder: Path) -> Iterator[tuple[str, str, int, int]]:
     """Yield ``(id, path, size, mtime_ns)`` of each notebook under ``folder``.
 
     Hidden entries and ``__pycache__`` are skipped and symbolic links are not followed, so
-    the index only ever names regular files inside ``folder``.
+    the index only ever names regular files inside ``folder``. This runs at every refresh:
+    it stats each notebook once and builds no Path objects.
     """
-
-    def walk(directory: Path, prefix: str) -> Iterator[tuple[str, Path, int, int]]:
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    pending = [(str(folder), "")]
+    while pending:
+        directory, prefix = pending.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            entries = list(os.scandir(directory))
         except OSError as exc:
             log.warning("Cannot list template folder %s: %s", directory, exc)
-            return
+            continue
         for entry in entries:
-            if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():
+            name = entry.name
+            if name[0] == "." or name == "__pycache__" or entry.is_symlink():
                 continue
             if entry.is_dir(follow_symlinks=False):
-                yield from walk(Path(entry.path), f"{prefix}{entry.name}/")
-            elif entry.name.endswith(".ipynb") and entry.is_file(follow_symlinks=False):
+                pending.append((entry.path, f"{prefix}{name}/"))
+            elif name.endswith(".ipynb") and entry.is_file(follow_symlinks=False):
                 stat = entry.stat(follow_symlinks=False)
-                yield f"{prefix}{entry.name}", Path(entry.path), stat.st_size, stat.st_mtime_ns
-
-    if folder.is_dir() and not folder.is_symlink():
-        yield from walk(folder, "")
+                yield f"{prefix}{name}", entry.path, stat.st_size, stat.st_mtime_ns
 
 
 class TemplateIndex:
     """The search index of one templates folder, stored in one SQLite file."""
 
-    def __init__(self, db_path: Path | str, *, weights: Sequence[float] = COLUMN_WEIGHTS) -> None:
+    def __init__(self, db_path: Path | str) -> None:
         self.db_path = Path(db_path)
-        if len(weights) != len(COLUMN_WEIGHTS):
-            raise ValueError(f"give {len(COLUMN_WEIGHTS)} column weights")
-        self._search_sql = SEARCH_SQL.format(", ".join(str(float(w)) for w in weights))
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._docs: dict[int, _Doc] = {}
-        self._docs_generation = -1
+        self._table: _Table | None = None
+        self._table_generation = -1
 
     # -- connections --------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -376,13 +393,13 @@ class TemplateIndex:
         started = time.perf_counter()
         conn = self._connect()
         report = RefreshReport()
-        stored: dict[str, _Stored] = {
-            row[0]: _Stored(row[1], row[2], row[3], row[4])
-            for row in conn.execute("SELECT id, rowid, size, mtime_ns, sha1 FROM templates")
-        }
-        stored_broken: dict[str, _Stored] = {
-            row[0]: _Stored(None, row[1], row[2], row[3])
-            for row in conn.execute("SELECT id, size, mtime_ns, sha1 FROM broken")
+        # (size, mtime_ns, in templates?) of everything indexed; SHA-1s only when needed.
+        known: dict[str, tuple[int, int, bool]] = {
+            row[0]: (row[1], row[2], bool(row[3]))
+            for row in conn.execute(
+                "SELECT id, size, mtime_ns, 1 FROM templates "
+                "UNION ALL SELECT id, size, mtime_ns, 0 FROM broken"
+            )
         }
         parsed: list[tuple[str, TemplateMeta, int, int, str]] = []
         touched: list[tuple[str, int, int, bool]] = []
@@ -390,19 +407,22 @@ class TemplateIndex:
         seen: set[str] = set()
         for template_id, path, size, mtime_ns in scan(folder):
             seen.add(template_id)
-            known = stored.get(template_id) or stored_broken.get(template_id)
-            if known and known.size == size and known.mtime_ns == mtime_ns:
+            before = known.get(template_id)
+            if before is not None and before[0] == size and before[1] == mtime_ns:
                 report.unchanged += 1
                 continue
             sha1, meta, error = self._read(template_id, path, size)
-            if known and known.sha1 == sha1 and sha1:
-                touched.append((template_id, size, mtime_ns, template_id in stored))
+            if before is not None and sha1 and sha1 == self._stored_sha1(conn, template_id):
+                touched.append((template_id, size, mtime_ns, before[2]))
                 report.unchanged += 1
             elif meta is not None:
                 parsed.append((template_id, meta, size, mtime_ns, sha1))
             else:
                 newly_broken.append((template_id, size, mtime_ns, sha1, error))
-        removed = [i for i in (stored.keys() | stored_broken.keys()) if i not in seen]
+        removed = [i for i in known if i not in seen]
+        if not (touched or removed or parsed or newly_broken):
+            report.duration_ms = (time.perf_counter() - started) * 1000
+            return report
 
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -417,7 +437,7 @@ class TemplateIndex:
                 self._delete(conn, template_id)
                 report.removed += 1
             for template_id, meta, size, mtime_ns, sha1 in parsed:
-                existed = template_id in stored
+                existed = template_id in known and known[template_id][2]
                 self._upsert(conn, template_id, meta, size, mtime_ns, sha1)
                 if existed:
                     report.updated += 1
@@ -443,14 +463,24 @@ class TemplateIndex:
         return report
 
     @staticmethod
-    def _read(template_id: str, path: Path, size: int) -> tuple[str, TemplateMeta | None, str]:
+    def _stored_sha1(conn: sqlite3.Connection, template_id: str) -> str | None:
+        row = conn.execute(
+            "SELECT sha1 FROM templates WHERE id = ? "
+            "UNION ALL SELECT sha1 FROM broken WHERE id = ?",
+            (template_id, template_id),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    @staticmethod
+    def _read(template_id: str, path: str, size: int) -> tuple[str, TemplateMeta | None, str]:
         """(sha1, metadata or None, error) of one file; a broken one is logged, not raised."""
         if size > MAX_NOTEBOOK_BYTES:
             error = f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB"
             log.warning("Template %s skipped: %s", template_id, error)
             return "", None, error
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:  # noqa: PTH123 - a str path from scan()
+                data = handle.read()
         except OSError as exc:
             log.warning("Template %s skipped: cannot read it (%s)", template_id, exc)
             return "", None, f"cannot read it ({exc.strerror or exc})"
@@ -528,24 +558,24 @@ class TemplateIndex:
         )
 
     # -- search -------------------------------------------------------------------------
-    def _load_docs(self, conn: sqlite3.Connection) -> dict[int, _Doc]:
+    def _load_table(self, conn: sqlite3.Connection) -> _Table:
+        """The in-memory table of templates, reloaded when the index changed (in any
+        process: the generation is stored in the database)."""
         generation = self.generation()
         with self._lock:
-            if generation == self._docs_generation:
-                return self._docs
-        docs = {
-            int(row[0]): _Doc(
-                tool=row[1],
-                tool_key=row[2],
-                tags=frozenset(json.loads(row[3])),
-                title_key=row[4].casefold(),
-                title_words=tuple(fold(f"{row[4]} {row[1]}")),
-            )
-            for row in conn.execute("SELECT rowid, tool, tool_key, tags, title FROM templates")
-        }
+            if generation == self._table_generation and self._table is not None:
+                return self._table
+        table = _Table({}, {}, {}, {})
+        for rowid, tool, tool_key, tags, title in conn.execute(
+            "SELECT rowid, tool, tool_key, tags, title FROM templates"
+        ):
+            table.tool_key[rowid] = tool_key
+            table.tags[rowid] = frozenset(json.loads(tags))
+            table.title_key[rowid] = title.casefold()
+            table.tool_names.setdefault(tool_key, tool)
         with self._lock:
-            self._docs, self._docs_generation = docs, generation
-        return docs
+            self._table, self._table_generation = table, generation
+        return table
 
     def search(
         self,
@@ -562,46 +592,30 @@ class TemplateIndex:
         """
         query = check_search(query, limit, offset)
         conn = self._connect()
-        docs = self._load_docs(conn)
+        table = self._load_table(conn)
         match = fts_query(query)
-        terms = fold(query)[:MAX_TERMS]
-        # Sort key: query words found in the title or tool (more first), then bm25 (lower is
-        # better), then the title. bm25 alone saturates term frequency, so a long body
-        # repeating a word could outrank a title naming it; the first key prevents that.
-        scored: list[tuple[int, float, str, int]]
         if match:
-            rows = conn.execute(SEARCH_SQL, (match,)).fetchall()
-            scored = [
-                (-title_hits(terms, docs[rowid].title_words), score, docs[rowid].title_key, rowid)
-                for rowid, score in rows
-                if rowid in docs
-            ]
+            rows = conn.execute(ROWIDS_SQL, (match,)).fetchall()
+            matched = list(filter(table.tool_key.__contains__, map(itemgetter(0), rows)))
         else:
-            scored = [(0, 0.0, doc.title_key, rowid) for rowid, doc in docs.items()]
+            matched = list(table.tool_key)
         wanted_tags = {t.strip().lower().lstrip("#") for t in tags if t.strip()}
         wanted_tools = {t.strip().casefold() for t in tools if t.strip()}
         if wanted_tags:
-            scored = [s for s in scored if wanted_tags <= docs[s[-1]].tags]
-        tool_counts: Counter[str] = Counter()
-        tool_names: dict[str, str] = {}
-        for *_key, rowid in scored:
-            doc = docs[rowid]
-            if doc.tool_key:
-                tool_counts[doc.tool_key] += 1
-                tool_names.setdefault(doc.tool_key, doc.tool)
+            matched = [r for r in matched if wanted_tags <= table.tags[r]]
+        tool_counts = Counter(map(table.tool_key.__getitem__, matched))
         if wanted_tools:
-            scored = [s for s in scored if docs[s[-1]].tool_key in wanted_tools]
-        tag_counts: Counter[str] = Counter(tag for s in scored for tag in docs[s[-1]].tags)
-        scored.sort()
-        page = scored[offset : offset + limit]
+            matched = [r for r in matched if table.tool_key[r] in wanted_tools]
+        tag_counts = Counter(chain.from_iterable(map(table.tags.__getitem__, matched)))
+        page = self._rank(conn, table, query if match else "", matched, offset + limit)[offset:]
         return SearchPage(
             query=query,
-            total=len(scored),
+            total=len(matched),
             limit=limit,
             offset=offset,
-            items=self._summaries(conn, [entry[-1] for entry in page]),
+            items=self._summaries(conn, page),
             tools=sorted(
-                (Facet(tool_names[key], n) for key, n in tool_counts.items()),
+                (Facet(table.tool_names[key], n) for key, n in tool_counts.items() if key),
                 key=lambda f: (-f.count, f.name.casefold()),
             ),
             tags=[
@@ -609,6 +623,57 @@ class TemplateIndex:
                 for name, n in sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0]))
             ][:MAX_TAG_FACETS],
         )
+
+    @staticmethod
+    def _rank(
+        conn: sqlite3.Connection,
+        table: _Table,
+        query: str,
+        matched: list[int],
+        count: int,
+    ) -> list[int]:
+        """The first ``count`` of ``matched``, best first.
+
+        Results come in three groups: every word in the title or tool; else every word in
+        the title, tool, tags or description (the metadata); else the rest (some words only
+        in cell text). Within a group: bm25 over the group's columns with
+        :data:`COLUMN_WEIGHTS`, then the title. bm25 alone saturates term frequency, so a
+        long body repeating a word could outrank a title naming it: the groups prevent that.
+
+        bm25 costs time per matching template, so a group is only ranked when the groups
+        before it do not fill the page, and when the last group is large (more than
+        :data:`FULL_RANK_LIMIT`, a word found in most notebooks' code) it is ranked by bm25
+        over the metadata with any word matching, which costs little; cell text then only
+        decides what matches, not the order.
+        """
+        if not query:
+            titles = table.title_key
+            return [r for _t, r in heapq.nsmallest(count, ((titles[r], r) for r in matched))]
+        wanted = set(matched)
+        keys: list[tuple[int, float, str, int]] = []
+        for group, (sql, columns) in enumerate(RANKING_GROUPS):
+            if len(keys) >= count or not wanted:
+                break
+            if not columns and len(wanted) > FULL_RANK_LIMIT:
+                sql, match = METADATA_ANY_SQL, fts_query(query, METADATA_COLUMNS, any_word=True)
+            else:
+                match = fts_query(query, columns)
+            scores = dict(conn.execute(sql, (match,)).fetchall())
+            last = not columns
+            keys += [
+                (group, scores.get(rowid, 0.0), table.title_key[rowid], rowid)
+                for rowid in (wanted if last else wanted.intersection(scores))
+            ]
+            wanted.difference_update(scores)
+        return [key[-1] for key in heapq.nsmallest(count, keys)]
+
+    def matching_ids(self, query: str) -> list[str]:
+        """The id of every template matching ``query``, unranked, without facets: the answer
+        ``grep -ril`` gives, for scripts (and the benchmark's like-for-like comparison)."""
+        match = fts_query(check_search(query, 1, 0))
+        if not match:
+            return []
+        return [row[0] for row in self._connect().execute(MATCHING_IDS_SQL, (match,))]
 
     def _summaries(self, conn: sqlite3.Connection, rowids: list[int]) -> list[TemplateSummary]:
         if not rowids:
