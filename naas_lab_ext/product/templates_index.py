@@ -120,7 +120,6 @@ RANKING_GROUPS = (
 )
 METADATA_ANY_SQL = _BM25_SQL.format(_METADATA_WEIGHTS)
 SUMMARY_BY_ID_SQL = f"SELECT {SUMMARY_COLUMNS} FROM templates WHERE id = ?"  # noqa: S608
-SUMMARY_BY_ROWIDS_SQL = f"SELECT {SUMMARY_COLUMNS} FROM templates WHERE rowid IN ({{}})"  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -241,6 +240,7 @@ class _Table:
     tool_key: dict[int, str]
     tags: dict[int, frozenset[str]]
     title_key: dict[int, str]
+    summary: dict[int, TemplateSummary]
     tool_names: dict[str, str]
     """Display name of each tool key."""
 
@@ -565,14 +565,14 @@ class TemplateIndex:
         with self._lock:
             if generation == self._table_generation and self._table is not None:
                 return self._table
-        table = _Table({}, {}, {}, {})
-        for rowid, tool, tool_key, tags, title in conn.execute(
-            "SELECT rowid, tool, tool_key, tags, title FROM templates"
-        ):
+        table = _Table({}, {}, {}, {}, {})
+        for row in conn.execute(f"SELECT {SUMMARY_COLUMNS}, tool_key FROM templates"):  # noqa: S608
+            rowid, summary, tool_key = row[0], _summary(row), row[-1]
             table.tool_key[rowid] = tool_key
-            table.tags[rowid] = frozenset(json.loads(tags))
-            table.title_key[rowid] = title.casefold()
-            table.tool_names.setdefault(tool_key, tool)
+            table.tags[rowid] = frozenset(summary.tags)
+            table.title_key[rowid] = summary.title.casefold()
+            table.summary[rowid] = summary
+            table.tool_names.setdefault(tool_key, summary.tool)
         with self._lock:
             self._table, self._table_generation = table, generation
         return table
@@ -613,7 +613,7 @@ class TemplateIndex:
             total=len(matched),
             limit=limit,
             offset=offset,
-            items=self._summaries(conn, page),
+            items=[table.summary[rowid] for rowid in page],
             tools=sorted(
                 (Facet(table.tool_names[key], n) for key, n in tool_counts.items() if key),
                 key=lambda f: (-f.count, f.name.casefold()),
@@ -674,14 +674,6 @@ class TemplateIndex:
         if not match:
             return []
         return [row[0] for row in self._connect().execute(MATCHING_IDS_SQL, (match,))]
-
-    def _summaries(self, conn: sqlite3.Connection, rowids: list[int]) -> list[TemplateSummary]:
-        if not rowids:
-            return []
-        marks = ", ".join("?" * len(rowids))
-        rows = conn.execute(SUMMARY_BY_ROWIDS_SQL.format(marks), rowids).fetchall()
-        by_rowid = {row[0]: _summary(row) for row in rows}
-        return [by_rowid[r] for r in rowids if r in by_rowid]
 
     def get(self, template_id: str) -> TemplateSummary | None:
         """The indexed summary of one template, or None if it is not indexed."""
