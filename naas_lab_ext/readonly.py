@@ -65,14 +65,18 @@ class TemplateGuard:
     def protects(self, api_path: str) -> bool:
         """True when ``api_path`` (relative to the server root) is in the templates folder,
         by its name or, for file-based managers, through a symbolic link that leads there."""
+        return self.protects_by_name(api_path) or self._leads_inside(api_path)
+
+    def protects_by_name(self, api_path: str) -> bool:
+        """True when ``api_path`` names the templates folder or something inside it."""
         if not isinstance(api_path, str):
             return False
         path = posixpath.normpath("/" + api_path.replace("\\", "/")).lstrip("/")
         if self.parent:
             if not path.startswith(self.parent + "/"):
-                return self._leads_inside(api_path)
+                return False
             path = path[len(self.parent) + 1 :]
-        return is_template_path(path, self.folder) or self._leads_inside(api_path)
+        return is_template_path(path, self.folder)
 
     def _leads_inside(self, api_path: str) -> bool:
         get_os_path = getattr(self.cm, "_get_os_path", None)
@@ -105,8 +109,10 @@ class TemplateGuard:
             if self.protects(str(model.get("path", ""))):
                 model["writable"] = False
             if model.get("type") == "directory" and isinstance(model.get("content"), list):
+                # By name only: the flag guides the UI, and a link inside a listing is still
+                # refused when written to; resolving every entry would cost a syscall each.
                 for child in model["content"]:
-                    if isinstance(child, dict) and self.protects(str(child.get("path", ""))):
+                    if isinstance(child, dict) and self.protects_by_name(str(child.get("path"))):
                         child["writable"] = False
         return model
 
