@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Int, TraitError, validate
+from traitlets import Bool, Dict, Float, Int, List, TraitError, Unicode, Union, validate
 
 from . import __version__
 from .handlers import route_table
+from .product.clock import to_version, utc_now
+from .product.errors import Conflict, NaasError
+from .product.paths import is_inside
 from .product.runtime import KEEP_VERSIONS_ENV
+from .product.templates import (
+    DEFAULT_FOLDER,
+    TemplateLibrary,
+    TemplateSource,
+    check_folder_name,
+    default_index_path,
+)
+from .readonly import TemplateGuard
 
 
 class NaasLabExtApp(ExtensionApp):
@@ -57,11 +72,114 @@ class NaasLabExtApp(ExtensionApp):
 
     _saved_keep_env: str | None = None
 
+    template_sources = List(
+        Union([Unicode(), Dict()]),
+        default_value=[],
+        config=True,
+        help=(
+            "Where templates come from, besides the embedded default set: local folders and "
+            "git repository URLs (cloned with `git clone --depth 1`). Each entry is a path or "
+            "URL, or a dict with `url` (or `path`) and optional `name` (its folder in the "
+            "templates folder), `ref` (git branch or tag) and `subdir` (a folder of the "
+            "source). Relative folder paths are relative to the root."
+        ),
+    )
+    templates_include_default = Bool(
+        True,
+        config=True,
+        help="Include the template set shipped with naas_lab_ext (in the `default` folder).",
+    )
+    templates_folder = Unicode(
+        DEFAULT_FOLDER,
+        config=True,
+        help=(
+            "Name of the read-only templates folder at the top of the root. Only the sync "
+            "writes into it; through Jupyter it is read-only."
+        ),
+    )
+    templates_sync_interval = Float(
+        3600.0,
+        config=True,
+        help="Seconds between two template syncs. 0 disables the periodic sync.",
+    )
+    templates_sync_at_start = Bool(
+        True,
+        config=True,
+        help="Sync the templates when the server starts (in the background).",
+    )
+    templates_index_dir = Unicode(
+        "",
+        config=True,
+        help=(
+            "Folder of the template search index (an SQLite file per root; a cache that can "
+            "be deleted). Empty (the default) means `<Jupyter data dir>/naas_lab_ext`. Keep it "
+            "outside the root."
+        ),
+    )
+    templates_git_timeout = Float(
+        300.0,
+        config=True,
+        help="Seconds a `git clone` of a template source may take before it is stopped.",
+    )
+
+    @validate("templates_sync_interval", "templates_git_timeout")
+    def _non_negative(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if value < 0:
+            raise TraitError(f"{proposal['trait'].name} must be 0 or more seconds, not {value}")
+        return value
+
+    @validate("templates_folder")
+    def _folder_name(self, proposal: Any) -> str:
+        try:
+            return check_folder_name(proposal["value"])
+        except NaasError as exc:
+            raise TraitError(exc.message) from None
+
     @property
     def root(self) -> Path:
         """The server's root folder: every path of the API is relative to it."""
         assert self.serverapp is not None, "the extension is not loaded by a server"
         return Path(self.serverapp.root_dir).expanduser().resolve()
+
+    _templates: TemplateLibrary | None = None
+    _guard: TemplateGuard | None = None
+    _sync_loop_task: asyncio.Task[None] | None = None
+    _sync_task: asyncio.Task[dict[str, Any] | None] | None = None
+    #: When the periodic sync runs next (a version string), for the sync status.
+    next_sync_at: str | None = None
+
+    @property
+    def templates(self) -> TemplateLibrary:
+        """The template library of the root (set up when the extension loads)."""
+        if self._templates is None:
+            raise RuntimeError("the naas_lab_ext extension is not initialised")
+        return self._templates
+
+    def template_index_path(self) -> Path:
+        if self.templates_index_dir:
+            folder = Path(self.templates_index_dir).expanduser().resolve()
+        else:
+            folder = Path(jupyter_data_dir()) / "naas_lab_ext"
+        if is_inside(self.root, folder):
+            self.log.warning(
+                "NaasLabExtApp.templates_index_dir (%s) is inside the root: the file browser "
+                "shows it; choose a folder outside the root.",
+                folder,
+            )
+        return default_index_path(folder, self.root)
+
+    def template_source_list(self) -> tuple[list[TemplateSource], list[str]]:
+        """The configured sources, and the problems of entries that cannot be used."""
+        sources = [TemplateSource.embedded()] if self.templates_include_default else []
+        errors: list[str] = []
+        for entry in self.template_sources:
+            try:
+                sources.append(TemplateSource.parse(entry, base=self.root))
+            except NaasError as exc:
+                errors.append(f"template_sources entry {entry!r} is ignored: {exc.message}")
+                self.log.error("%s", errors[-1])
+        return sources, errors
 
     def initialize_settings(self) -> None:
         self.log.info("naas_lab_ext %s: products under %s", __version__, self.root)
@@ -71,7 +189,99 @@ class NaasLabExtApp(ExtensionApp):
             self._saved_keep_env = os.environ.get(KEEP_VERSIONS_ENV)
             os.environ[KEEP_VERSIONS_ENV] = str(self.outputs_keep_versions)
 
+        sources, errors = self.template_source_list()
+        self._templates = TemplateLibrary(
+            self.root,
+            index_path=self.template_index_path(),
+            sources=sources,
+            folder=self.templates_folder,
+            git_timeout=self.templates_git_timeout,
+            config_errors=errors,
+        )
+        assert self.serverapp is not None
+        contents_manager = getattr(self.serverapp, "contents_manager", None)
+        if contents_manager is not None:
+            self._guard = TemplateGuard(
+                contents_manager,
+                server_root=Path(self.serverapp.root_dir).expanduser().resolve(),
+                templates_dir=self.templates.folder_path,
+            )
+            self._guard.install()
+        self.log.info(
+            "naas_lab_ext: templates in %s (read-only), %d source(s), index %s",
+            self.templates.folder_path,
+            len(sources),
+            self.templates.index.db_path,
+        )
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Called by the server once its event loop runs: start the periodic sync."""
+        self.start_template_sync()
+
+    def start_template_sync(self) -> None:
+        """Start the background loop: a sync now (unless disabled), then every interval."""
+        if self._sync_loop_task is None or self._sync_loop_task.done():
+            self._sync_loop_task = asyncio.create_task(self._template_sync_loop())
+
+    async def _template_sync_loop(self) -> None:
+        first = True
+        while True:
+            if not first or self.templates_sync_at_start:
+                await self.sync_templates()
+            first = False
+            if self.templates_sync_interval <= 0:
+                self.next_sync_at = None
+                return
+            self.next_sync_at = to_version(
+                utc_now() + timedelta(seconds=self.templates_sync_interval)
+            )
+            await asyncio.sleep(self.templates_sync_interval)
+
+    async def _run_sync(self) -> dict[str, Any] | None:
+        try:
+            return await asyncio.to_thread(self.templates.sync)
+        except Conflict as exc:
+            self.log.info("Template sync skipped: %s", exc.message)
+        except Exception:
+            self.log.exception("Template sync failed (the previous templates are kept)")
+        return None
+
+    def sync_templates_soon(self) -> asyncio.Task[dict[str, Any] | None]:
+        """Start a sync in the background unless one is under way; return its task."""
+        if self._sync_task is None or self._sync_task.done():
+            self._sync_task = asyncio.create_task(self._run_sync())
+        return self._sync_task
+
+    async def sync_templates(self) -> dict[str, Any] | None:
+        """Sync now (or wait for the sync under way); the report, or None if it failed.
+
+        The sync is shielded: a caller that is cancelled stops waiting, not the sync.
+        """
+        return await asyncio.shield(self.sync_templates_soon())
+
+    @property
+    def template_sync_running(self) -> bool:
+        return self.templates.running or (
+            self._sync_task is not None and not self._sync_task.done()
+        )
+
     async def stop_extension(self) -> None:
+        """Stop the periodic sync, let a running one stop, undo the read-only wrapping."""
+        if self._templates is not None:
+            self._templates.stop_event.set()
+        tasks = [t for t in (self._sync_loop_task, self._sync_task) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # A sync runs in a thread, which stops at its next check of stop_event.
+        for _ in range(200):
+            if self._templates is None or not self._templates.running:
+                break
+            await asyncio.sleep(0.05)
+        if self._guard is not None:
+            self._guard.uninstall()
+        if self._templates is not None:
+            self._templates.close()
         if self.outputs_keep_versions:
             if self._saved_keep_env is None:
                 os.environ.pop(KEEP_VERSIONS_ENV, None)

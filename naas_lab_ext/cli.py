@@ -1,7 +1,8 @@
 """``naas-lab``: the headless commands, over the same domain code as the REST API.
 
 Exit codes: 0 success, 1 unexpected failure, 2 bad input (including bad arguments),
-3 not found, 4 conflict (something already exists), 5 forbidden.
+3 not found, 4 conflict (something already exists), 5 forbidden,
+6 a template sync finished but a source failed (its previous templates were kept).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .product.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFou
 from .product.layout import ProductSpec, create_product
 from .product.manifest import list_products
 from .product.outputs_listing import list_datasets, list_versions
+from .template_cli import add_templates_parser
 
 EXIT_CODES: dict[type[NaasError], int] = {InvalidInput: 2, NotFound: 3, Conflict: 4, Forbidden: 5}
 
@@ -150,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out.add_argument("--json", action="store_true", help="print the result as JSON")
     out.set_defaults(func=_cmd_outputs)
+    add_templates_parser(sub)
     return parser
 
 

@@ -240,6 +240,8 @@ def _size(stream: Any) -> int:
 
 def route_table() -> list[tuple[str, type[NaasHandler]]]:
     """The routes, relative to the server's base URL (ExtensionApp prefixes it)."""
+    from .template_handlers import template_routes  # imports this module: import it late
+
     return [
         (rf"/{NAMESPACE}/status", StatusHandler),
         (rf"/{NAMESPACE}/products", ProductsHandler),
@@ -247,4 +249,5 @@ def route_table() -> list[tuple[str, type[NaasHandler]]]:
         (rf"/{NAMESPACE}/outputs", OutputsHandler),
         (rf"/{NAMESPACE}/outputs/versions", OutputVersionsHandler),
         (rf"/{NAMESPACE}/outputs/file", OutputFileHandler),
+        *template_routes(),
     ]

@@ -22,9 +22,11 @@ def api(jp_fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[tupl
     """Call a naas_lab_ext route; return (status, parsed JSON body), errors included."""
 
     async def call(
-        method: str, *parts: str, body: Any = None, raw: bytes | None = None
+        method: str, *parts: str, body: Any = None, raw: bytes | None = None, params: Any = None
     ) -> tuple[int, Any]:
         kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+        if params is not None:
+            kwargs["params"] = params  # a dict, or a list of pairs to repeat a parameter
         if raw is not None:
             kwargs["body"] = raw
         elif body is not None:

@@ -1,0 +1,315 @@
+"""The SQLite FTS5 index: incremental refresh, broken notebooks, ranked search."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from naas_lab_ext.product.errors import InvalidInput
+from naas_lab_ext.product.templates_index import TemplateIndex, fts_query
+from tests.template_factory import write_template
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "__templates__"
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> TemplateIndex:
+    idx = TemplateIndex(tmp_path / "index" / "templates.sqlite")
+    yield idx  # type: ignore[misc]
+    idx.close()
+
+
+def library(folder: Path) -> None:
+    write_template(
+        folder / "src/Pandas/Pandas_Read_CSV.ipynb",
+        title="Pandas - Read CSV",
+        tags=("pandas", "csv", "input"),
+        description="Read a CSV file.",
+    )
+    write_template(
+        folder / "src/Pandas/Pandas_Join_Tables.ipynb",
+        title="Pandas - Join Tables",
+        tags=("pandas", "join"),
+        description="Merge two tables.",
+    )
+    write_template(
+        folder / "src/Gmail/Gmail_Send_Email.ipynb",
+        title="Gmail - Send Email",
+        tags=("gmail", "email", "notification"),
+        description="Send an email with an attachment.",
+        # The body mentions csv: it must rank below the template whose title says CSV.
+        body=("attachment = 'report.csv'  # a csv file, csv export, csv csv csv",),
+    )
+
+
+def test_refresh_adds_then_only_rereads_changed_files(folder: Path, index: TemplateIndex) -> None:
+    library(folder)
+    first = index.refresh(folder)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (3, 0, 0, 0)
+    assert index.count() == 3
+
+    # When nothing changed, nothing is re-read
+    again = index.refresh(folder)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    assert not again.changed
+
+    # When a file is touched without changing its content, the hash says it is the same
+    touched = folder / "src/Pandas/Pandas_Read_CSV.ipynb"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    assert index.refresh(folder).updated == 0
+
+    # When one file changes and one is removed
+    write_template(touched, title="Pandas - Read CSV Files", tags=("pandas", "csv"))
+    (folder / "src/Gmail/Gmail_Send_Email.ipynb").unlink()
+    report = index.refresh(folder)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 1, 1)
+    assert index.get("src/Pandas/Pandas_Read_CSV.ipynb").title == "Pandas - Read CSV Files"  # type: ignore[union-attr]
+    assert index.get("src/Gmail/Gmail_Send_Email.ipynb") is None
+    assert [i.id for i in index.search("email").items] == []
+
+
+def test_broken_notebook_is_skipped_with_a_warning_and_listed(
+    folder: Path, index: TemplateIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    library(folder)
+    broken = folder / "src/Broken/Broken.ipynb"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"cells": [', encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        report = index.refresh(folder)
+    assert report.added == 3
+    assert [b.id for b in report.broken] == ["src/Broken/Broken.ipynb"]
+    assert "src/Broken/Broken.ipynb" in caplog.text
+    assert [b.id for b in index.broken()] == ["src/Broken/Broken.ipynb"]
+    # An unchanged broken file is not re-read (no second warning)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        index.refresh(folder)
+    assert "Broken.ipynb" not in caplog.text
+    # When it is fixed, it is listed and no longer broken
+    write_template(broken, title="Fixed - Now", tags=("fixed",))
+    assert index.refresh(folder).added == 1
+    assert index.broken() == []
+    assert index.search("fixed").total == 1
+
+
+def test_hidden_files_symlinks_and_non_notebooks_are_not_indexed(
+    folder: Path, index: TemplateIndex, tmp_path: Path
+) -> None:
+    library(folder)
+    write_template(folder / "src/.ipynb_checkpoints/Pandas_Read_CSV-checkpoint.ipynb")
+    write_template(folder / ".hidden.ipynb")
+    outside = write_template(tmp_path / "outside.ipynb", title="Secret - Outside")
+    (folder / "src/link.ipynb").symlink_to(outside)
+    (folder / "src/notes.txt").write_text("csv", encoding="utf-8")
+    index.refresh(folder)
+    assert index.count() == 3
+    assert index.search("secret").total == 0
+
+
+def test_title_and_tool_rank_above_body_text(folder: Path, index: TemplateIndex) -> None:
+    library(folder)
+    index.refresh(folder)
+    ids = [item.id for item in index.search("csv").items]
+    assert ids[0] == "src/Pandas/Pandas_Read_CSV.ipynb"
+    assert "src/Gmail/Gmail_Send_Email.ipynb" in ids  # found by its body, ranked after
+
+
+def test_tool_weighs_more_than_body(folder: Path, index: TemplateIndex) -> None:
+    write_template(folder / "s/a.ipynb", title="Slack - Post", body=("# gmail gmail gmail",))
+    write_template(folder / "s/b.ipynb", title="Gmail - Read inbox", tags=())
+    index.refresh(folder)
+    assert [i.id for i in index.search("gmail").items] == ["s/b.ipynb", "s/a.ipynb"]
+
+
+def test_a_title_match_ranks_above_a_body_repeating_the_word(
+    folder: Path, index: TemplateIndex
+) -> None:
+    # Given a template naming "excel" only in its title, and one repeating it in its
+    # description and body text (bm25 alone ranks the second first: it saturates)
+    write_template(folder / "s/title.ipynb", title="Export - Excel", tags=(), description="")
+    write_template(
+        folder / "s/body.ipynb",
+        title="Pandas - Write",
+        tags=(),
+        description="excel export",
+        body=tuple("df.to_excel('excel.xlsx')  # excel" for _ in range(8)),
+    )
+    for n in range(10):
+        write_template(folder / f"s/other{n}.ipynb", title=f"Other - Thing {n}", tags=("misc",))
+    index.refresh(folder)
+    assert [i.id for i in index.search("excel").items] == ["s/title.ipynb", "s/body.ipynb"]
+    assert [i.id for i in index.search("exc").items] == ["s/title.ipynb", "s/body.ipynb"]
+
+
+def test_pages_put_together_give_the_whole_ranking(folder: Path, index: TemplateIndex) -> None:
+    # Given templates in every tier: the word in the title, in the tool, in the body only
+    for n in range(6):
+        write_template(folder / f"s/title{n}.ipynb", title=f"Report - Sales report {n}")
+        write_template(folder / f"s/body{n}.ipynb", title=f"Gmail - Send {n}", body=("report",))
+    write_template(folder / "s/tool.ipynb", title="Reporting - Weekly", tags=("report",))
+    index.refresh(folder)
+    whole = [i.id for i in index.search("report", limit=200).items]
+    assert len(whole) == 13
+    # When the results are read one page at a time, whatever the page size
+    for size in (1, 2, 5):
+        paged = []
+        for offset in range(0, 13, size):
+            paged += [i.id for i in index.search("report", limit=size, offset=offset).items]
+        # Then the pages put together are the whole ranking, in the same order
+        assert paged == whole, size
+    assert set(whole[:7]) == {*(f"s/title{n}.ipynb" for n in range(6)), "s/tool.ipynb"}
+
+
+def test_many_code_only_matches_are_ordered_by_metadata_then_title(
+    folder: Path, index: TemplateIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given more code-only matches than are worth ranking by bm25
+    monkeypatch.setattr("naas_lab_ext.product.templates_index.FULL_RANK_LIMIT", 2)
+    for name in ("c", "a", "b"):
+        write_template(folder / f"s/{name}.ipynb", title=f"Tool - {name}", body=("pivot table",))
+    write_template(folder / "s/d.ipynb", title="Tool - d", description="a pivot", body=("table",))
+    index.refresh(folder)
+    # Then those with a word in their metadata come first, the others by title
+    ids = [i.id for i in index.search("pivot table").items]
+    assert ids == ["s/d.ipynb", "s/a.ipynb", "s/b.ipynb", "s/c.ipynb"]
+    assert [i.id for i in index.search("pivot table", limit=1, offset=2).items] == ["s/b.ipynb"]
+
+
+def test_more_query_words_in_the_title_rank_first(folder: Path, index: TemplateIndex) -> None:
+    write_template(folder / "s/a.ipynb", title="Gmail - Read inbox", description="send email")
+    write_template(folder / "s/b.ipynb", title="Gmail - Send email", description="")
+    index.refresh(folder)
+    assert [i.id for i in index.search("gmail send").items] == ["s/b.ipynb", "s/a.ipynb"]
+
+
+def test_matching_ids_lists_every_match_unranked(folder: Path, index: TemplateIndex) -> None:
+    library(folder)
+    index.refresh(folder)
+    assert sorted(index.matching_ids("pandas")) == [
+        "src/Pandas/Pandas_Join_Tables.ipynb",
+        "src/Pandas/Pandas_Read_CSV.ipynb",
+    ]
+    assert len(index.matching_ids("csv")) == 3  # titles, parameters and code alike
+    assert index.matching_ids("") == []
+
+
+def test_prefix_matching_follows_typing(folder: Path, index: TemplateIndex) -> None:
+    library(folder)
+    index.refresh(folder)
+    for typed in ("p", "pa", "pan", "pand", "panda", "pandas"):
+        assert index.search(typed).total >= 2, typed
+    assert [i.title for i in index.search("pandas jo").items] == ["Pandas - Join Tables"]
+    assert index.search("pandas xyz").total == 0
+
+
+def test_filters_facets_and_paging(folder: Path, index: TemplateIndex) -> None:
+    library(folder)
+    index.refresh(folder)
+    everything = index.search()
+    assert everything.total == 3
+    assert [i.title for i in everything.items] == sorted(i.title for i in everything.items)
+    assert {(f.name, f.count) for f in everything.tools} == {("Pandas", 2), ("Gmail", 1)}
+    assert ("pandas", 2) in {(f.name, f.count) for f in everything.tags}
+
+    by_tool = index.search(tools=["pandas"])  # case-insensitive
+    assert {i.tool for i in by_tool.items} == {"Pandas"}
+    # The tool facet ignores the tool filter (switching tool stays possible)
+    assert {f.name for f in by_tool.tools} == {"Pandas", "Gmail"}
+    # The tag facet counts what the filters leave
+    assert {f.name for f in by_tool.tags} == {"pandas", "csv", "input", "join"}
+
+    by_tags = index.search(tags=["pandas", "#CSV"])
+    assert [i.title for i in by_tags.items] == ["Pandas - Read CSV"]
+
+    page = index.search(limit=2, offset=2)
+    assert page.total == 3
+    assert len(page.items) == 1
+    assert page.items[0].title == everything.items[2].title
+
+
+@pytest.mark.parametrize(
+    "typed", ['"', "AND", "NEAR(", "title:x", "*", "csv OR", "'; DROP TABLE templates; --", "é"]
+)
+def test_fts_syntax_typed_by_users_is_plain_text(
+    folder: Path, index: TemplateIndex, typed: str
+) -> None:
+    library(folder)
+    index.refresh(folder)
+    index.search(typed)  # no error
+    assert index.count() == 3
+
+
+def test_diacritics_and_case_are_ignored(folder: Path, index: TemplateIndex) -> None:
+    write_template(folder / "s/cafe.ipynb", title="Café - Résumé", tags=("données",))
+    index.refresh(folder)
+    assert index.search("cafe resume").total == 1
+    assert index.search("DONNEES").total == 1
+
+
+def test_fts_query_quotes_every_word_as_a_prefix() -> None:
+    assert fts_query('read "csv" AND') == '"read"* AND "csv"* AND "and"*'
+    assert fts_query("read_csv Café") == '"read"* AND "csv"* AND "cafe"*'
+    assert fts_query("  ") == ""
+    assert fts_query("re csv") == '({title tool tags} : "re"*) AND "csv"*'
+
+
+def test_first_keystrokes_match_titles_tools_and_tags_not_body(
+    folder: Path, index: TemplateIndex
+) -> None:
+    write_template(folder / "s/a.ipynb", title="Slack - Post", tags=("chat",), body=("grab()",))
+    write_template(folder / "s/b.ipynb", title="Gmail - Read", tags=("email",))
+    index.refresh(folder)
+    assert [i.id for i in index.search("gr").items] == []  # "grab" is only in a body
+    assert [i.id for i in index.search("gra").items] == ["s/a.ipynb"]
+    assert [i.id for i in index.search("gm").items] == ["s/b.ipynb"]
+    assert [i.id for i in index.search("ch").items] == ["s/a.ipynb"]  # a tag
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 201}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"query": "x" * 201}, "q"),
+    ],
+)
+def test_bad_search_input(index: TemplateIndex, kwargs: dict, field: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(InvalidInput) as caught:
+        index.search(**kwargs)
+    assert caught.value.field == field
+
+
+def test_a_corrupt_index_file_is_rebuilt(folder: Path, tmp_path: Path) -> None:
+    library(folder)
+    path = tmp_path / "bad.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    index = TemplateIndex(path)
+    try:
+        assert index.refresh(folder).added == 3
+        assert index.search("csv").total >= 1
+    finally:
+        index.close()
+
+
+def test_the_index_is_shared_by_two_objects_on_one_file(folder: Path, tmp_path: Path) -> None:
+    # Given a server and a CLI using the same index file
+    library(folder)
+    writer, reader = TemplateIndex(tmp_path / "i.sqlite"), TemplateIndex(tmp_path / "i.sqlite")
+    try:
+        writer.refresh(folder)
+        assert reader.search().total == 3
+        (folder / "src/Gmail/Gmail_Send_Email.ipynb").unlink()
+        writer.refresh(folder)
+        # Then the reader sees the change (its cached facet table follows the generation)
+        assert reader.search().total == 2
+    finally:
+        writer.close()
+        reader.close()
