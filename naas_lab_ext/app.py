@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Int, Unicode
+from traitlets import Bool, Float, Int, Type, Unicode, default, validate
 
 from . import __version__
 from .handlers import route_table
+from .product.execution import Executor, LocalKernelExecutor
+from .product.retention import DEFAULT_KEEP_LAST, RetentionPolicy
+from .product.runner import RunOptions, default_max_parallel
+from .product.runs import RunService
+from .product.store import DB_URL_ENV, RunStore, default_db_url
 
 
 class NaasLabExtApp(ExtensionApp):
@@ -42,6 +48,94 @@ class NaasLabExtApp(ExtensionApp):
         help="How many folder levels below the root are searched for products.",
     )
 
+    db_url = Unicode(
+        config=True,
+        help=(
+            "SQLAlchemy URL of the run store, where every pipeline run and step is recorded "
+            "(e.g. postgresql://user@host/naas for a team). Default: $NAAS_LAB_DB_URL, else a "
+            "SQLite file in the Jupyter data dir. Kernels the server starts get it too, so "
+            "runs started from notebooks land in the same store."
+        ),
+    )
+    max_parallel_steps = Int(
+        config=True,
+        help="How many steps of one pipeline run may run at the same time (default: CPUs, 2-8).",
+    )
+    prestart_kernels = Int(
+        2,
+        config=True,
+        help=(
+            "Kernels started ahead, while earlier steps run, for the notebook steps coming next "
+            "(each step still gets a fresh kernel of its own). 0 disables it."
+        ),
+    )
+    keep_last_runs = Int(
+        DEFAULT_KEEP_LAST,
+        config=True,
+        help=(
+            "Executions (store record + executed notebooks) kept per pipeline; older ones are "
+            "pruned after each run. 0 means no limit by count."
+        ),
+    )
+    keep_runs_days = Float(
+        0.0,
+        config=True,
+        help="Executions older than this many days are pruned after each run. 0: no age limit.",
+    )
+    describe_timeout = Float(
+        60.0,
+        config=True,
+        help=(
+            "Seconds a pipeline notebook may take to define its pipeline when the server reads "
+            "its DAG (its cells before pipeline.run() execute, in a kernel of their own)."
+        ),
+    )
+    kernel_start_timeout = Float(
+        60.0, config=True, help="Seconds a step's kernel may take to start before the step fails."
+    )
+    heartbeat_interval = Float(
+        5.0,
+        config=True,
+        help="Seconds between two heartbeats of a running run (they also pick up cancel requests).",
+    )
+    executor_class = Type(
+        LocalKernelExecutor,
+        klass=Executor,
+        config=True,
+        help="Runs notebook steps. The default starts a fresh local kernel per step.",
+    )
+
+    @default("db_url")
+    def _db_url_default(self) -> str:
+        return default_db_url()
+
+    @default("max_parallel_steps")
+    def _max_parallel_default(self) -> int:
+        return default_max_parallel()
+
+    @validate("max_parallel_steps")
+    def _check_max_parallel(self, proposal: dict[str, int]) -> int:
+        if proposal["value"] < 1:
+            raise ValueError("NaasLabExtApp.max_parallel_steps must be >= 1")
+        return proposal["value"]
+
+    def run_options(self) -> RunOptions:
+        """Options of the runs this server starts, from its traits."""
+        return RunOptions(
+            max_parallel=self.max_parallel_steps,
+            prestart=max(0, self.prestart_kernels),
+            heartbeat_interval=self.heartbeat_interval,
+            start_timeout=self.kernel_start_timeout,
+            retention=RetentionPolicy(
+                keep_last=self.keep_last_runs or None, keep_days=self.keep_runs_days or None
+            ),
+        )
+
+    @property
+    def runs(self) -> RunService:
+        """The pipelines and runs service (created when the extension loads)."""
+        return self._runs
+
     @property
     def root(self) -> Path:
         """The folder every path of the API is relative to."""
@@ -60,6 +154,34 @@ class NaasLabExtApp(ExtensionApp):
 
     def initialize_settings(self) -> None:
         self.log.info("naas_lab_ext %s: products under %s", __version__, self.root)
+        self.run_options()  # refuse a bad configuration now, not at the first run
+        self._store = RunStore(self.db_url)
+        interrupted = self._store.recover_interrupted()
+        if interrupted:
+            self.log.warning("Runs marked INTERRUPTED (their process is gone): %s", interrupted)
+        self._runs = RunService(
+            self.root,
+            self._store,
+            options=self.run_options,
+            executor=self.executor_class,
+            describe_timeout=self.describe_timeout,
+        )
+        # Kernels started by this server inherit it: notebook runs land in the same store.
+        self._previous_db_env = os.environ.get(DB_URL_ENV)
+        os.environ[DB_URL_ENV] = self.db_url
+        self.log.info("naas_lab_ext: runs recorded in %s", self._store.engine.url)
+
+    async def stop_extension(self) -> None:
+        import asyncio
+
+        runs = getattr(self, "_runs", None)
+        if runs is not None:
+            await asyncio.to_thread(runs.shutdown)
+            self._store.close()
+            if self._previous_db_env is None:
+                os.environ.pop(DB_URL_ENV, None)
+            else:
+                os.environ[DB_URL_ENV] = self._previous_db_env
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())

@@ -42,3 +42,11 @@ def api(jp_fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[tupl
 def root(jp_root_dir: Path) -> Path:
     """The server's root folder (where products are created)."""
     return Path(jp_root_dir)
+
+
+@pytest.fixture(autouse=True)
+def run_store_url(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test records runs in a store of its own, never in the real Jupyter data dir."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'runs.sqlite'}"
+    monkeypatch.setenv("NAAS_LAB_DB_URL", url)
+    return url
