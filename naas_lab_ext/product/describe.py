@@ -305,6 +305,16 @@ def _literal(source: str | None) -> Any:
         return None
 
 
+def _type(item: dict[str, Any], value: Any) -> str | None:
+    """papermill's type (from an annotation), else the type of a literal default."""
+    declared = item.get("inferred_type_name")
+    if declared and declared != "None":
+        return str(declared)
+    if value is None:
+        return None
+    return type(value).__name__
+
+
 def _inspect(path: Path) -> list[dict[str, Any]]:
     import papermill
 
@@ -320,11 +330,12 @@ def parameters_form(plan: Plan, definition: Path | None = None) -> list[Paramete
     form: dict[str, Parameter] = {}
     if definition is not None:
         for item in _inspect(definition):
+            value = _literal(item.get("default"))
             form[item["name"]] = Parameter(
                 name=item["name"],
-                type=item.get("inferred_type_name"),
+                type=_type(item, value),
                 default=item.get("default"),
-                value=_literal(item.get("default")),
+                value=value,
                 help=item.get("help") or "",
             )
     for planned in plan.steps.values():
@@ -335,11 +346,12 @@ def parameters_form(plan: Plan, definition: Path | None = None) -> list[Paramete
             name = item["name"]
             entry = form.get(name)
             if entry is None:
+                value = own[name] if name in own else _literal(item.get("default"))
                 entry = form[name] = Parameter(
                     name=name,
-                    type=item.get("inferred_type_name"),
+                    type=_type(item, _literal(item.get("default"))),
                     default=item.get("default"),
-                    value=own[name] if name in own else _literal(item.get("default")),
+                    value=value,
                     help=item.get("help") or "",
                 )
             entry.steps.append(planned.name)

@@ -250,7 +250,15 @@ class RunStore:
     def _prepare_sqlite(self) -> None:
         database = self.engine.url.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InvalidInput(
+                    f"The run store at '{self.url}' cannot be opened: its folder {folder} "
+                    f"cannot be created ({exc.strerror}).",
+                    field="db_url",
+                ) from None
 
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
