@@ -3,7 +3,6 @@ environment, errors, timeout, cancel, retries, and reading a notebook's DAG."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import threading
@@ -290,21 +289,6 @@ def test_parameters_form_comes_from_the_steps_notebooks(product: Path) -> None:
     assert form["label"].default == "'default'" and form["label"].value == "default"
     assert form["label"].type == "str"
     assert form["name"].value == "collect"  # the step's own value, over the notebook default
-
-
-@pytest.fixture
-def naas_data_product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``naas_data_product`` importable by kernels (issue 5 ships the real package, which
-    re-exports this API); a stand-in is used only while it is not installed."""
-    if importlib.util.find_spec("naas_data_product") is not None:
-        return
-    shim = tmp_path / "shim" / "naas_data_product"
-    shim.mkdir(parents=True)
-    (shim / "__init__.py").write_text(
-        "from naas_lab_ext.product.pipeline import DummyStep, End, NotebookStep, Pipeline\n"
-    )
-    path = os.pathsep.join(filter(None, [str(shim.parent), os.environ.get("PYTHONPATH")]))
-    monkeypatch.setenv("PYTHONPATH", path)
 
 
 def test_the_starter_pipeline_runs_end_to_end_as_created(

@@ -23,6 +23,7 @@ names, cycles, missing notebooks) is checked by :meth:`Pipeline.validate` before
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -74,6 +75,17 @@ class PipelineError(InvalidInput):
     def __init__(self, message: str, *, step: str | None = None) -> None:
         super().__init__(message, field="pipeline")
         self.step = step
+        target = os.environ.get(DESCRIBE_ENV)
+        if target:
+            # Being read by the server or the CLI: a wiring error stops the notebook before
+            # run(); leave it where they look, naming the step (run() overwrites it if the
+            # notebook recovers).
+            import json
+
+            with contextlib.suppress(OSError):
+                Path(target).write_text(
+                    json.dumps({"error": {"message": message, "step": step}}), encoding="utf-8"
+                )
 
 
 def _check_name(name: Any) -> str:

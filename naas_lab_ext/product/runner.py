@@ -577,7 +577,10 @@ def print_progress(result: RunResult, step: StepResult | None) -> None:
 
 
 def _in_notebook() -> bool:
-    return "ipykernel" in sys.modules and "IPython" in sys.modules
+    """True inside a Jupyter kernel (importing ipykernel elsewhere does not make a notebook)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _definition_path(root: Path) -> str | None:
