@@ -7,6 +7,7 @@ test_pipeline_kernel.py.
 
 from __future__ import annotations
 
+import _thread
 import threading
 import time
 from pathlib import Path
@@ -415,6 +416,17 @@ def test_cancel_stops_running_steps_and_ends_cancelled(tmp_path: Path, store: Ru
     assert result.status == RunStatus.CANCELLED
     assert result["long"].status == StepStatus.CANCELLED
     assert result["next"].status == StepStatus.CANCELLED
+    assert store.get_run(result.run_id).status == RunStatus.CANCELLED
+
+
+def test_interrupting_the_caller_cancels_the_run(tmp_path: Path, store: RunStore) -> None:
+    # Given a run in the main thread, When the user interrupts it (Ctrl-C, kernel interrupt)
+    p = Pipeline("p", root=tmp_path)
+    p >> DummyStep("long", delay=30)
+    threading.Timer(0.3, _thread.interrupt_main).start()
+    result = run(p, store)
+    # Then the run is cancelled cleanly and recorded so
+    assert result.status == RunStatus.CANCELLED
     assert store.get_run(result.run_id).status == RunStatus.CANCELLED
 
 
