@@ -18,6 +18,7 @@ import pytest
 from naas_lab_ext.product.clock import is_version
 from naas_lab_ext.product.describe import pipeline_from_spec
 from naas_lab_ext.product.errors import InvalidInput
+from naas_lab_ext.product.execution import Executor, JobOutcome, NotebookJob
 from naas_lab_ext.product.pipeline import (
     Chain,
     DummyStep,
@@ -603,3 +604,82 @@ def test_retention_never_touches_other_pipelines_or_running_runs(
         run(p, store)
     assert store.get_run(other_id).ok
     assert (tmp_path / "outputs/pipeline_executions/other" / other_id).is_dir()
+
+
+class FakeExecutor(Executor):
+    """Runs notebook jobs without kernels: records them, writes the copy, or fails to start."""
+
+    def __init__(self, broken: set[str] | None = None) -> None:
+        self.prepared: list[str] = []
+        self.started: list[NotebookJob] = []
+        self.broken = broken or set()
+
+    def prepare(self, job: NotebookJob) -> None:
+        self.prepared.append(job.step)
+
+    def start(self, job: NotebookJob, done: Any) -> None:
+        if job.step in self.broken:
+            raise OSError(f"no resources for {job.step}")
+        self.started.append(job)
+        job.output_path.write_text("{}")
+        done(JobOutcome(ok=True))
+
+    def kill(self, job: NotebookJob) -> None:
+        raise AssertionError("nothing to kill")
+
+
+def test_the_executor_gets_each_notebook_job_with_its_parameters_and_environment(
+    tmp_path: Path, store: RunStore
+) -> None:
+    from naas_lab_ext.product.runner import PipelineRun, RunOptions
+
+    product = make_product(tmp_path)
+    write_notebook(product / "models" / "a.ipynb", "1")
+    p = Pipeline("p", root=product)
+    first = NotebookStep("First", "models/a.ipynb", parameters={"days": 7, "region": "EU"})
+    (
+        p
+        >> first
+        >> NotebookStep("Second", "models/a.ipynb")
+        >> NotebookStep("Third", "models/a.ipynb")
+    )
+    executor = FakeExecutor()
+    result = PipelineRun(
+        p.validate(),
+        store=store,
+        parameters={"days": 1},
+        executor=executor,
+        options=RunOptions(prestart=2),
+    ).execute()
+    assert result.ok
+    assert [job.step for job in executor.started] == ["First", "Second", "Third"]
+    assert executor.prepared[:2] == ["Second", "Third"]  # kernels started ahead
+    job = executor.started[0]
+    assert job.parameters == {
+        "days": 1,
+        "region": "EU",
+        "pipeline_output_path": str(result.output_dir),
+        "pipeline_run_id": result.run_id,
+    }
+    assert job.cwd == (product / "models").resolve()
+    assert job.env["NAAS_RUN_ID"] == result.run_id
+    assert result.run_id.startswith(job.env["NAAS_RUN_VERSION"])
+    assert job.env["NAAS_STEP"] == "First"
+    assert job.env["NAAS_PRODUCT_ROOT"] == str(product.resolve())
+    assert "NAAS_PIPELINE_DESCRIBE" not in job.env
+    assert job.output_path == result.output_dir / "First.a.ipynb"  # type: ignore[operator]
+
+
+def test_an_executor_that_cannot_start_a_job_fails_that_step(
+    tmp_path: Path, store: RunStore
+) -> None:
+    from naas_lab_ext.product.runner import PipelineRun
+
+    product = make_product(tmp_path)
+    write_notebook(product / "models" / "a.ipynb", "1")
+    p = Pipeline("p", root=product)
+    p >> NotebookStep("A", "models/a.ipynb") >> DummyStep("After")
+    result = PipelineRun(p.validate(), store=store, executor=FakeExecutor({"A"})).execute()
+    assert result.status == RunStatus.FAILED
+    assert result["A"].error is not None and result["A"].error.name == "OSError"
+    assert result["After"].status == StepStatus.SKIPPED

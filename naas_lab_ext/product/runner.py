@@ -179,8 +179,10 @@ class PipelineRun:
         self.cancel_event.set()
 
     def execute(self) -> RunResult:
+        """Run every step; return the result (FAILED, not an exception, if a step fails)."""
         self._begin()
-        failure: BaseException | None = None
+        interrupted: KeyboardInterrupt | None = None
+        broken = False
         try:
             try:
                 self._loop()
@@ -188,15 +190,21 @@ class PipelineRun:
                 # Interrupting the kernel (or Ctrl-C) cancels the run cleanly.
                 self.cancel_event.set()
                 self._loop()
-        except BaseException as exc:
-            failure = exc
+        except KeyboardInterrupt as exc:
+            # Interrupted again while cancelling: stop waiting for the kernels to report.
+            interrupted = exc
+            if not self._cancelling:
+                self._start_cancel()
+        except Exception as exc:
+            broken = True
             log.exception("Pipeline run %s stopped by an internal error", self.run_id)
-            self._start_cancel()
+            if not self._cancelling:
+                self._start_cancel()
             self.result.error = f"Internal error of the pipeline engine: {exc!r}"
         finally:
-            self._finish(failed=failure is not None)
-        if failure is not None and not isinstance(failure, Exception):
-            raise failure
+            self._finish(failed=broken)
+        if interrupted is not None:
+            raise interrupted
         return self.result
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -390,7 +398,12 @@ class PipelineRun:
             active.job = job
             step.output_path = job.output_path
             self._save(step)
-            self.executor.start(job, done)
+            try:
+                self.executor.start(job, done)
+            except Exception as exc:
+                from .execution import error_from_exception
+
+                done(JobOutcome(ok=False, error=error_from_exception(exc, job)))
         else:
             active.cancelled = threading.Event()
             self._save(step)
