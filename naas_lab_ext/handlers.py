@@ -1,7 +1,8 @@
 """Thin REST handlers: parse the request, call the domain, serialise the answer.
 
 Every handler is authenticated (``@web.authenticated``) and authorised (``@authorized`` on the
-``naas_lab_ext`` resource). Domain errors become HTTP answers in ONE place,
+``naas_lab_ext`` resource: read for GET, write otherwise, execute for the routes that run
+notebook code). Domain errors become HTTP answers in ONE place,
 :meth:`NaasHandler.write_error`, through :data:`ERROR_STATUS`. The routes are described in
 ``openapi.yaml``.
 """
@@ -146,6 +147,8 @@ class ProductHandler(NaasHandler):
 
 
 MAX_PAGE = 500
+#: The action checked for routes that run notebook code (reading a DAG, starting a run).
+EXECUTE = "execute"
 RUN_ID = r"(?P<run_id>[0-9A-Za-z.:_-]+)"
 
 
@@ -175,8 +178,9 @@ class RunsMixin(NaasHandler):
 
 
 class PipelinesHandler(RunsMixin):
+    # Reading a pipeline's DAG runs its notebook's definition cells: code execution.
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     async def get(self) -> None:
         product = self.get_query_argument("product", "")
         if not product:
@@ -189,7 +193,7 @@ class PipelinesHandler(RunsMixin):
 
 class PipelineHandler(RunsMixin):
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     async def get(self, path: str) -> None:
         pipeline = await self.blocking(self.app.runs.get_pipeline, path)
         self.reply(pipeline.to_json())
@@ -229,7 +233,7 @@ class RunsHandler(RunsMixin):
         )
 
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     async def post(self) -> None:
         body = self.json_body()
         if not isinstance(body, dict):

@@ -356,3 +356,28 @@ def test_stopping_the_service_interrupts_its_runs(tmp_path: Path) -> None:
     assert done.status == RunStatus.INTERRUPTED
     assert done.error == "The server stopped."
     store.close()
+
+
+async def test_routes_that_run_code_need_the_execute_permission(
+    jp_serverapp: Any, api: Any, product: Path
+) -> None:
+    # Given an authorizer that refuses "execute" on naas_lab_ext
+    authorizer = jp_serverapp.web_app.settings["authorizer"]
+    original = authorizer.is_authorized
+    seen: list[tuple[str, str]] = []
+
+    def is_authorized(handler: Any, user: Any, action: str, resource: str) -> bool:
+        seen.append((action, resource))
+        return action != "execute" and original(handler, user, action, resource)
+
+    authorizer.is_authorized = is_authorized
+    try:
+        path = define(product, "p.ipynb", "p = Pipeline()\np >> DummyStep('a')\np.run()")
+        assert (await api("GET", "pipelines", params={"product": "sales"}))[0] == 403
+        assert (await api("GET", "pipelines", path))[0] == 403
+        assert (await api("POST", "runs", body={"pipeline": path}))[0] == 403
+        assert (await api("GET", "runs"))[0] == 200
+    finally:
+        authorizer.is_authorized = original
+    assert ("execute", "naas_lab_ext") in seen and ("read", "naas_lab_ext") in seen
+    assert not (product / "outputs").exists()
