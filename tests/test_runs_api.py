@@ -381,3 +381,20 @@ async def test_routes_that_run_code_need_the_execute_permission(
         authorizer.is_authorized = original
     assert ("execute", "naas_lab_ext") in seen and ("read", "naas_lab_ext") in seen
     assert not (product / "outputs").exists()
+
+
+@pytest.mark.kernel
+async def test_cancel_while_the_pipeline_is_being_read(api: Any, product: Path) -> None:
+    path = define(
+        product,
+        "slow.ipynb",
+        "import time\ntime.sleep(60)\np = Pipeline()\np >> DummyStep('a')\np.run()",
+    )
+    status, run = await api("POST", "runs", body={"pipeline": path})
+    assert status == 202 and run["status"] == "PENDING"
+    status, _ = await api("POST", "runs", run["id"], "cancel")
+    assert status == 202
+    done = await wait_run(api, run["id"], timeout=30)
+    assert done["status"] == "CANCELLED"
+    assert "Cancelled while reading the pipeline" in done["error"]
+    assert not (product / "outputs").exists()
