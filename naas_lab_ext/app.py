@@ -10,14 +10,31 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Int, List, TraitError, Unicode, Union, validate
+from traitlets import (
+    Bool,
+    Dict,
+    Float,
+    Int,
+    List,
+    TraitError,
+    Type,
+    Unicode,
+    Union,
+    default,
+    validate,
+)
 
 from . import __version__
 from .handlers import route_table
 from .product.clock import to_version, utc_now
 from .product.errors import Conflict, NaasError
+from .product.execution import Executor, LocalKernelExecutor
 from .product.paths import is_inside
+from .product.retention import DEFAULT_KEEP_LAST, RetentionPolicy
+from .product.runner import RunOptions, default_max_parallel
+from .product.runs import RunService
 from .product.runtime import KEEP_VERSIONS_ENV
+from .product.store import DB_URL_ENV, RunStore, default_db_url
 from .product.templates import (
     DEFAULT_FOLDER,
     TemplateLibrary,
@@ -69,8 +86,6 @@ class NaasLabExtApp(ExtensionApp):
         if not isinstance(value, int) or value < 0:
             raise TraitError("outputs_keep_versions must be 0 (keep all) or more")
         return value
-
-    _saved_keep_env: str | None = None
 
     template_sources = List(
         Union([Unicode(), Dict()]),
@@ -136,6 +151,94 @@ class NaasLabExtApp(ExtensionApp):
         except NaasError as exc:
             raise TraitError(exc.message) from None
 
+    db_url = Unicode(
+        config=True,
+        help=(
+            "SQLAlchemy URL of the run store, where every pipeline run and step is recorded "
+            "(e.g. postgresql://user@host/naas for a team). Default: $NAAS_LAB_DB_URL, else a "
+            "SQLite file in the Jupyter data dir. Kernels the server starts get it too, so "
+            "runs started from notebooks land in the same store."
+        ),
+    )
+    max_parallel_steps = Int(
+        config=True,
+        help="How many steps of one pipeline run may run at the same time (default: CPUs, 2-8).",
+    )
+    prestart_kernels = Int(
+        2,
+        config=True,
+        help=(
+            "Kernels started ahead, while earlier steps run, for the notebook steps coming next "
+            "(each step still gets a fresh kernel of its own). 0 disables it."
+        ),
+    )
+    keep_last_runs = Int(
+        DEFAULT_KEEP_LAST,
+        config=True,
+        help=(
+            "Executions (store record + executed notebooks) kept per pipeline; older ones are "
+            "pruned after each run. 0 means no limit by count."
+        ),
+    )
+    keep_runs_days = Float(
+        0.0,
+        config=True,
+        help="Executions older than this many days are pruned after each run. 0: no age limit.",
+    )
+    describe_timeout = Float(
+        60.0,
+        config=True,
+        help=(
+            "Seconds a pipeline notebook may take to define its pipeline when the server reads "
+            "its DAG (its cells before pipeline.run() execute, in a kernel of their own)."
+        ),
+    )
+    kernel_start_timeout = Float(
+        60.0, config=True, help="Seconds a step's kernel may take to start before the step fails."
+    )
+    heartbeat_interval = Float(
+        5.0,
+        config=True,
+        help="Seconds between two heartbeats of a running run (they also pick up cancel requests).",
+    )
+    executor_class = Type(
+        LocalKernelExecutor,
+        klass=Executor,
+        config=True,
+        help="Runs notebook steps. The default starts a fresh local kernel per step.",
+    )
+
+    @default("db_url")
+    def _db_url_default(self) -> str:
+        return default_db_url()
+
+    @default("max_parallel_steps")
+    def _max_parallel_default(self) -> int:
+        return default_max_parallel()
+
+    @validate("max_parallel_steps")
+    def _check_max_parallel(self, proposal: dict[str, int]) -> int:
+        if proposal["value"] < 1:
+            raise ValueError("NaasLabExtApp.max_parallel_steps must be >= 1")
+        return proposal["value"]
+
+    def run_options(self) -> RunOptions:
+        """Options of the runs this server starts, from its traits."""
+        return RunOptions(
+            max_parallel=self.max_parallel_steps,
+            prestart=max(0, self.prestart_kernels),
+            heartbeat_interval=self.heartbeat_interval,
+            start_timeout=self.kernel_start_timeout,
+            retention=RetentionPolicy(
+                keep_last=self.keep_last_runs or None, keep_days=self.keep_runs_days or None
+            ),
+        )
+
+    @property
+    def runs(self) -> RunService:
+        """The pipelines and runs service (created when the extension loads)."""
+        return self._runs
+
     @property
     def root(self) -> Path:
         """The server's root folder: every path of the API is relative to it."""
@@ -182,12 +285,12 @@ class NaasLabExtApp(ExtensionApp):
         return sources, errors
 
     def initialize_settings(self) -> None:
+        self._exported_env: dict[str, str | None] = {}
         self.log.info("naas_lab_ext %s: products under %s", __version__, self.root)
         if self.outputs_keep_versions:
             # Kernels and pipeline steps inherit the server's environment: this is how the
             # setting reaches the notebooks' save().
-            self._saved_keep_env = os.environ.get(KEEP_VERSIONS_ENV)
-            os.environ[KEEP_VERSIONS_ENV] = str(self.outputs_keep_versions)
+            self._export_env(KEEP_VERSIONS_ENV, str(self.outputs_keep_versions))
 
         sources, errors = self.template_source_list()
         self._templates = TemplateLibrary(
@@ -213,6 +316,22 @@ class NaasLabExtApp(ExtensionApp):
             len(sources),
             self.templates.index.db_path,
         )
+
+        self.run_options()  # refuse a bad configuration now, not at the first run
+        self._store = RunStore(self.db_url)
+        interrupted = self._store.recover_interrupted()
+        if interrupted:
+            self.log.warning("Runs marked INTERRUPTED (their process is gone): %s", interrupted)
+        self._runs = RunService(
+            self.root,
+            self._store,
+            options=self.run_options,
+            executor=self.executor_class,
+            describe_timeout=self.describe_timeout,
+        )
+        # Kernels started by this server inherit it: notebook runs land in the same store.
+        self._export_env(DB_URL_ENV, self.db_url)
+        self.log.info("naas_lab_ext: runs recorded in %s", self._store.engine.url)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Called by the server once its event loop runs: start the periodic sync."""
@@ -266,7 +385,7 @@ class NaasLabExtApp(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
-        """Stop the periodic sync, let a running one stop, undo the read-only wrapping."""
+        """Stop the template sync and the runs (marked INTERRUPTED), undo what was set up."""
         if self._templates is not None:
             self._templates.stop_event.set()
         tasks = [t for t in (self._sync_loop_task, self._sync_task) if t is not None]
@@ -282,11 +401,26 @@ class NaasLabExtApp(ExtensionApp):
             self._guard.uninstall()
         if self._templates is not None:
             self._templates.close()
-        if self.outputs_keep_versions:
-            if self._saved_keep_env is None:
-                os.environ.pop(KEEP_VERSIONS_ENV, None)
+        runs = getattr(self, "_runs", None)
+        if runs is not None:
+            await asyncio.to_thread(runs.shutdown)
+            self._store.close()
+        self._restore_env()
+
+    def _export_env(self, name: str, value: str) -> None:
+        """Set an environment variable the kernels this server starts inherit."""
+        self._exported_env.setdefault(name, os.environ.get(name))
+        os.environ[name] = value
+
+    def _restore_env(self) -> None:
+        """Put back what :meth:`_export_env` changed (the server may host other apps)."""
+        exported = getattr(self, "_exported_env", {})
+        for name, previous in exported.items():
+            if previous is None:
+                os.environ.pop(name, None)
             else:
-                os.environ[KEEP_VERSIONS_ENV] = self._saved_keep_env
+                os.environ[name] = previous
+        exported.clear()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())

@@ -1,7 +1,8 @@
 """Thin REST handlers: parse the request, call the domain, serialise the answer.
 
 Every handler is authenticated (``@web.authenticated``) and authorised (``@authorized`` on the
-``naas_lab_ext`` resource). Domain errors become HTTP answers in ONE place,
+``naas_lab_ext`` resource: read for GET, write otherwise, execute for the routes that run
+notebook code). Domain errors become HTTP answers in ONE place,
 :meth:`NaasHandler.write_error`, through :data:`ERROR_STATUS`. The routes are described in
 ``openapi.yaml``.
 """
@@ -28,6 +29,7 @@ from .product.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFou
 from .product.layout import ProductSpec, create_product
 from .product.manifest import get_product, list_products
 from .product.outputs_listing import list_datasets, list_versions, version_file
+from .product.results import RunResult, RunStatus
 
 if TYPE_CHECKING:
     from .app import NaasLabExtApp
@@ -238,6 +240,130 @@ def _size(stream: Any) -> int:
     return int(os.fstat(stream.fileno()).st_size)
 
 
+MAX_PAGE = 500
+#: The action checked for routes that run notebook code (reading a DAG, starting a run).
+EXECUTE = "execute"
+RUN_ID = r"(?P<run_id>[0-9A-Za-z.:_-]+)"
+
+
+class RunsMixin(NaasHandler):
+    def run_json(self, run: RunResult) -> dict[str, Any]:
+        return run.to_json(relative_to=self.app.runs.root)
+
+    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
+        text = self.get_query_argument(name, None)
+        if text is None or text == "":
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            raise InvalidInput(
+                f"'{name}' must be a whole number, not '{text}'.", field=name
+            ) from None
+        if not low <= value <= high:
+            raise InvalidInput(f"'{name}' must be between {low} and {high}.", field=name)
+        return value
+
+    def visible_run(self, run_id: str) -> RunResult:
+        run = self.app.runs.get_run(run_id)
+        if not self.app.runs.visible(run):
+            raise NotFound(f"No run '{run_id}' under this server's root.", field="run_id")
+        return run
+
+
+class PipelinesHandler(RunsMixin):
+    # Reading a pipeline's DAG runs its notebook's definition cells: code execution.
+    @web.authenticated
+    @authorized(EXECUTE)
+    async def get(self) -> None:
+        product = self.get_query_argument("product", "")
+        if not product:
+            raise InvalidInput(
+                "Say which product: GET /pipelines?product=<product path>.", field="product"
+            )
+        pipelines = await self.blocking(self.app.runs.list_pipelines, product)
+        self.reply({"pipelines": [p.to_json() for p in pipelines]})
+
+
+class PipelineHandler(RunsMixin):
+    @web.authenticated
+    @authorized(EXECUTE)
+    async def get(self, path: str) -> None:
+        pipeline = await self.blocking(self.app.runs.get_pipeline, path)
+        self.reply(pipeline.to_json())
+
+
+class RunsHandler(RunsMixin):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        statuses: list[RunStatus] = []
+        for text in self.get_query_arguments("status"):
+            for item in filter(None, (part.strip().upper() for part in text.split(","))):
+                try:
+                    statuses.append(RunStatus(item))
+                except ValueError:
+                    allowed = ", ".join(s.value for s in RunStatus)
+                    raise InvalidInput(
+                        f"Unknown status '{item}'. Use one of: {allowed}.", field="status"
+                    ) from None
+        limit = self.int_argument("limit", 50, 1, MAX_PAGE)
+        offset = self.int_argument("offset", 0, 0, 10**9)
+        runs, total = await self.blocking(
+            self.app.runs.list_runs,
+            product=self.get_query_argument("product", None) or None,
+            pipeline=self.get_query_argument("pipeline", None) or None,
+            statuses=tuple(statuses),
+            limit=limit,
+            offset=offset,
+        )
+        self.reply(
+            {
+                "runs": [self.run_json(r) for r in runs],
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+
+    @web.authenticated
+    @authorized(EXECUTE)
+    async def post(self) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise InvalidInput('Send a JSON object: {"pipeline": "<notebook path>"}.')
+        unknown = sorted(set(body) - {"pipeline", "parameters"})
+        if unknown:
+            raise InvalidInput(
+                f"Unknown field(s): {', '.join(unknown)}. Allowed: parameters, pipeline.",
+                field=unknown[0],
+            )
+        run = await self.blocking(
+            self.app.runs.start, body.get("pipeline"), body.get("parameters"), source="api"
+        )
+        self.set_header(
+            "Location", "/".join([self.base_url.rstrip("/"), NAMESPACE, "runs", run.run_id])
+        )
+        self.reply(self.run_json(run), status=202)
+
+
+class RunHandler(RunsMixin):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        run = await self.blocking(self.visible_run, run_id)
+        self.reply(self.run_json(run))
+
+
+class RunCancelHandler(RunsMixin):
+    @web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        await self.blocking(self.visible_run, run_id)
+        run = await self.blocking(self.app.runs.cancel, run_id)
+        self.reply(self.run_json(run), status=202)
+
+
 def route_table() -> list[tuple[str, type[NaasHandler]]]:
     """The routes, relative to the server's base URL (ExtensionApp prefixes it)."""
     from .template_handlers import template_routes  # imports this module: import it late
@@ -250,4 +376,9 @@ def route_table() -> list[tuple[str, type[NaasHandler]]]:
         (rf"/{NAMESPACE}/outputs/versions", OutputVersionsHandler),
         (rf"/{NAMESPACE}/outputs/file", OutputFileHandler),
         *template_routes(),
+        (rf"/{NAMESPACE}/pipelines", PipelinesHandler),
+        (rf"/{NAMESPACE}/pipelines/(?P<path>.+)", PipelineHandler),
+        (rf"/{NAMESPACE}/runs", RunsHandler),
+        (rf"/{NAMESPACE}/runs/{RUN_ID}", RunHandler),
+        (rf"/{NAMESPACE}/runs/{RUN_ID}/cancel", RunCancelHandler),
     ]

@@ -28,11 +28,6 @@ step "Installing JS dependencies"
 if [ -n "${CI:-}" ]; then jlpm install --immutable; else jlpm install; fi
 
 step "Installing naas_lab_ext (editable, with test and dev extras)"
-# A development link left by a previous run would make pip write its install.json through
-# the link into naas_lab_ext/labextension/, and the next install would then add it twice.
-link="$VENV/share/jupyter/labextensions/naas_lab_ext"
-[ -L "$link" ] && rm "$link"
-rm -f naas_lab_ext/labextension/install.json
 python -m pip install -q --no-build-isolation -e ".[test,dev]"
 
 step "Building the labextension and linking it into JupyterLab"

@@ -34,7 +34,7 @@ async def test_the_trait_reaches_kernels_and_the_listing(
     # Given a server configured to keep 2 versions per dataset
     extension = jp_serverapp.extension_manager.extension_apps["naas_lab_ext"]
     (app,) = extension
-    before = app._saved_keep_env
+    before = app._exported_env[KEEP_VERSIONS_ENV]  # what the environment held before
     product = make_product(root)
     status, body, _ = await get("outputs", product="team/sales")
     assert (status, body["keep_versions"]) == (200, 2)
