@@ -46,3 +46,13 @@ export function formatDuration(seconds: number | null | undefined): string {
   }
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
+
+/** The markdown that shows a code cell with syntax highlighting (fence longer than any inside). */
+export function codeAsMarkdown(source: string): string {
+  const longestFence = Math.max(
+    2,
+    ...(source.match(/`{3,}/g) ?? []).map(fence => fence.length)
+  );
+  const fence = '`'.repeat(longestFence + 1);
+  return `${fence}python\n${source}\n${fence}`;
+}

@@ -6,6 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   API_NAMESPACE,
+  ICopiedTemplate,
   ICreatedProduct,
   IDatasetPage,
   IErrorBody,
@@ -13,6 +14,10 @@ import {
   IProductList,
   IProductSpec,
   IStatus,
+  ITemplateDetail,
+  ITemplatePage,
+  ITemplateQuery,
+  ITemplateSyncStatus,
   IVersionPage
 } from './tokens';
 
@@ -153,6 +158,62 @@ export class NaasLabService {
     );
   }
 
+  /** Search the template library (ranked), with facets for the filters. */
+  searchTemplates(
+    search: ITemplateQuery,
+    page: { offset?: number; limit?: number } = {}
+  ): Promise<ITemplatePage> {
+    return requestAPI<ITemplatePage>(
+      `templates${query({ q: search.q.trim(), tool: search.tools, tag: search.tags, ...page })}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** One template, with its cells and parameters, for the preview. */
+  getTemplate(id: string): Promise<ITemplateDetail> {
+    return requestAPI<ITemplateDetail>(
+      `templates/notebooks/${encodePath(id)}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** Copy a template to the root under a free name ("Open in Lab"). */
+  openTemplate(id: string): Promise<ICopiedTemplate> {
+    return requestAPI<ICopiedTemplate>(
+      'templates/open',
+      { method: 'POST', body: JSON.stringify({ id }) },
+      this.serverSettings
+    );
+  }
+
+  /** Copy a template into a product's models/ folder. */
+  addTemplateToModels(id: string, product: string): Promise<ICopiedTemplate> {
+    return requestAPI<ICopiedTemplate>(
+      'templates/add-to-models',
+      { method: 'POST', body: JSON.stringify({ id, product }) },
+      this.serverSettings
+    );
+  }
+
+  templateSyncStatus(): Promise<ITemplateSyncStatus> {
+    return requestAPI<ITemplateSyncStatus>(
+      'templates/sync',
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** Start a sync of the template sources (answers at once). */
+  syncTemplates(): Promise<ITemplateSyncStatus> {
+    return requestAPI<ITemplateSyncStatus>(
+      'templates/sync',
+      { method: 'POST', body: JSON.stringify({}) },
+      this.serverSettings
+    );
+  }
+
   /** The bytes of one file of a version (or of `latest`). */
   async downloadOutput(
     product: string,
@@ -181,13 +242,18 @@ export class NaasLabService {
   }
 }
 
-/** A query string from defined values ('' when there are none). */
+/** A query string from defined values ('' when there are none); arrays repeat the key. */
 export function query(
-  values: Record<string, string | number | boolean | undefined>
+  values: Record<
+    string,
+    string | number | boolean | readonly string[] | undefined
+  >
 ): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined && value !== '') {
+    if (Array.isArray(value)) {
+      value.forEach(item => params.append(key, item));
+    } else if (value !== undefined && value !== '') {
       params.set(key, String(value));
     }
   }

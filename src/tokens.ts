@@ -1,6 +1,7 @@
 /**
  * The REST contract (mirrors naas_lab_ext/openapi.yaml) and the command IDs.
  */
+import { Token } from '@lumino/coreutils';
 
 /** The namespace of every route of the server extension. */
 export const API_NAMESPACE = 'naas-lab-ext';
@@ -13,7 +14,14 @@ export namespace CommandIDs {
   export const newProduct = 'naas-lab-ext:new-product';
   export const openPanel = 'naas-lab-ext:open-panel';
   export const refreshProducts = 'naas-lab-ext:refresh-products';
+  export const searchTemplates = 'naas-lab-ext:search-templates';
+  export const syncTemplates = 'naas-lab-ext:sync-templates';
+  export const openTemplate = 'naas-lab-ext:open-template-in-lab';
+  export const addTemplateToModels = 'naas-lab-ext:add-template-to-models';
 }
+
+/** The id of the templates plugin (also its settings schema file name). */
+export const TEMPLATES_PLUGIN_ID = 'naas_lab_ext:templates';
 
 /** GET /status */
 export interface IStatus {
@@ -135,3 +143,123 @@ export interface IDatasetPage extends IPage {
 export interface IVersionPage extends IPage {
   versions: IOutputVersion[];
 }
+
+/** A template as search results list it. */
+export interface ITemplateSummary {
+  /** Path of the notebook inside __templates__: the only handle on a template. */
+  id: string;
+  title: string;
+  tool: string;
+  action: string;
+  tags: string[];
+  author: string;
+  description: string;
+  cell_count: number;
+  has_parameters: boolean;
+  source: string;
+}
+
+export interface IFacet {
+  name: string;
+  count: number;
+}
+
+/** GET /templates */
+export interface ITemplatePage {
+  query: string;
+  total: number;
+  limit: number;
+  offset: number;
+  items: ITemplateSummary[];
+  facets: { tools: IFacet[]; tags: IFacet[] };
+}
+
+export interface ITemplateCell {
+  cell_type: 'markdown' | 'code' | 'raw';
+  source: string;
+  tags: string[];
+}
+
+export interface ITemplateParameter {
+  name: string;
+  type: string;
+  default: string;
+  help: string;
+}
+
+/** GET /templates/notebooks/{id} */
+export interface ITemplateDetail extends ITemplateSummary {
+  /** Path of the notebook relative to the root (read-only). */
+  path: string;
+  size: number;
+  modified: string;
+  parameters: ITemplateParameter[];
+  cells: ITemplateCell[];
+}
+
+/** POST /templates/open and /templates/add-to-models */
+export interface ICopiedTemplate {
+  template: string;
+  /** Path of the new notebook, to open. */
+  path: string;
+  product: string | null;
+}
+
+export interface ITemplateSourceStatus {
+  name: string;
+  kind: 'embedded' | 'folder' | 'git';
+  location: string;
+  ok: boolean;
+  error: string | null;
+  kept_previous: boolean;
+  revision: string | null;
+  files: number;
+  notebooks: number;
+  skipped: string[];
+  duration_ms: number;
+}
+
+export interface ITemplateSyncReport {
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  ok: boolean;
+  sources: ITemplateSourceStatus[];
+  warnings: string[];
+  templates: number;
+}
+
+/** GET/POST /templates/sync */
+export interface ITemplateSyncStatus {
+  running: boolean;
+  last: ITemplateSyncReport | null;
+  templates: number;
+  broken: { id: string; error: string }[];
+  config_errors: string[];
+  interval: number;
+  next_sync_at: string | null;
+}
+
+/** The search a user typed and filtered. */
+export interface ITemplateQuery {
+  q: string;
+  tools: string[];
+  tags: string[];
+}
+
+/** What the core plugin shares with the other plugins of the extension. */
+export interface INaasLab {
+  readonly service: import('./handler').NaasLabService;
+  readonly products: import('./model').ProductsModel;
+  /** Add a section to the Data Products panel (at `index`, default: before New product). */
+  addSection(widget: import('@lumino/widgets').Widget, index?: number): void;
+  /** Show the panel and expand a section of it. */
+  revealSection(widget: import('@lumino/widgets').Widget): void;
+  /** Open a file by its path under the root, with the right viewer. */
+  open(path: string): void;
+}
+
+export const INaasLab = new Token<INaasLab>(
+  'naas_lab_ext:INaasLab',
+  'The Data Products panel, its model and the REST client of naas_lab_ext.'
+);

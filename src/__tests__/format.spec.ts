@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatBytes, formatDuration, formatVersion } from '../format';
+import {
+  codeAsMarkdown,
+  formatBytes,
+  formatDuration,
+  formatVersion
+} from '../format';
 
 describe('formatBytes', () => {
   it.each([
@@ -33,5 +38,15 @@ describe('formatDuration', () => {
     [null, '—']
   ])('%s -> %s', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
+  });
+});
+
+describe('codeAsMarkdown', () => {
+  it('fences code longer than any fence inside it', () => {
+    expect(codeAsMarkdown('x = 1')).toBe('```python\nx = 1\n```');
+    const tricky = 'doc = """\n```\nnot the end\n```\n"""';
+    const md = codeAsMarkdown(tricky);
+    expect(md.startsWith('````python\n')).toBe(true);
+    expect(md.endsWith('\n````')).toBe(true);
   });
 });

@@ -22,6 +22,8 @@ export interface IVirtualListProps {
   onActivate?: (index: number) => void;
   /** Extra rows rendered above and below the visible ones. */
   overscan?: number;
+  /** Called when the rendered rows reach the end (to load the next page). */
+  onNearEnd?: () => void;
   /** Element id prefix (for aria-activedescendant). */
   idPrefix: string;
   className?: string;
@@ -119,6 +121,12 @@ export function VirtualList(props: IVirtualListProps): JSX.Element {
     overscan
   );
   const pageSize = Math.max(1, Math.floor(height / props.rowHeight) - 1);
+
+  React.useEffect(() => {
+    if (props.count > 0 && last >= props.count) {
+      props.onNearEnd?.();
+    }
+  }, [last, props.count]);
 
   const onKeyDown = (event: React.KeyboardEvent): void => {
     if (event.key === 'Enter' && props.selected >= 0) {

@@ -9,7 +9,7 @@ import {
   addIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
-import { AccordionPanel } from '@lumino/widgets';
+import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { productIcon } from '../icons';
@@ -102,13 +102,24 @@ export class SidebarPanel extends SidePanel {
 
   /** Expand the "New product" section and focus its first field. */
   showNewProductForm(): void {
+    this.expand(this.newProduct);
+    this.newProduct.update();
+    requestAnimationFrame(() => this.newProduct.focusForm());
+  }
+
+  /** Add a section, by default just before "New product". */
+  addSection(widget: Widget, index?: number): void {
+    const at = index ?? this.content.widgets.indexOf(this.newProduct);
+    this.insertWidget(at < 0 ? this.content.widgets.length : at, widget);
+  }
+
+  /** Expand the section holding `widget`. */
+  expand(widget: Widget): void {
     const accordion = this.content;
-    const index = accordion.widgets.indexOf(this.newProduct);
+    const index = accordion.widgets.indexOf(widget);
     if (accordion instanceof AccordionPanel && index >= 0) {
       accordion.expand(index);
     }
-    this.newProduct.update();
-    requestAnimationFrame(() => this.newProduct.focusForm());
   }
 
   readonly products: ProductListWidget;
