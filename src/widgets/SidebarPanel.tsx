@@ -81,6 +81,21 @@ export class SidebarPanel extends SidePanel {
 
     this.newProduct = new NewProductSection(options);
     this.addWidget(this.newProduct);
+    // Outputs and the form start folded so the list and the templates get the room; the
+    // + button, the palette and the launcher open the form, one click opens Outputs.
+    this.collapse(this.outputs);
+    this.collapse(this.newProduct);
+    this.rebalance();
+
+    // A section folded at start has no size to go back to: share the room again.
+    if (this.content instanceof AccordionPanel) {
+      this.content.expansionToggled.connect((accordion, index) => {
+        const widget = accordion.widgets[index];
+        if (widget && !widget.isHidden) {
+          this.rebalance();
+        }
+      });
+    }
 
     this.toolbar.addItem(
       'refresh',
@@ -111,6 +126,28 @@ export class SidebarPanel extends SidePanel {
   addSection(widget: Widget, index?: number): void {
     const at = index ?? this.content.widgets.indexOf(this.newProduct);
     this.insertWidget(at < 0 ? this.content.widgets.length : at, widget);
+    this.rebalance();
+  }
+
+  /** Give every expanded section its share of the height (Templates a double one). */
+  rebalance(): void {
+    const accordion = this.content;
+    if (!(accordion instanceof AccordionPanel)) {
+      return;
+    }
+    const weights = accordion.widgets.map(widget =>
+      widget.isHidden ? 0 : widget.hasClass('naas-TemplatesSection') ? 2 : 1
+    );
+    accordion.setRelativeSizes(weights);
+  }
+
+  /** Fold the section holding `widget`. */
+  collapse(widget: Widget): void {
+    const accordion = this.content;
+    const index = accordion.widgets.indexOf(widget);
+    if (accordion instanceof AccordionPanel && index >= 0) {
+      accordion.collapse(index);
+    }
   }
 
   /** Expand the section holding `widget`. */

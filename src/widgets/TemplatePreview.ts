@@ -10,7 +10,11 @@ import { Widget } from '@lumino/widgets';
 
 import { codeAsMarkdown } from '../format';
 import { NaasLabService } from '../handler';
-import { ITemplateDetail, ITemplateSummary } from '../tokens';
+import {
+  ITemplateDetail,
+  ITemplateParameter,
+  ITemplateSummary
+} from '../tokens';
 
 export interface ITemplatePreviewActions {
   openInLab: (template: ITemplateSummary) => Promise<void>;
@@ -71,15 +75,27 @@ class PreviewContent extends Widget {
     if (template.parameters.length) {
       const table = element('table', 'naas-TemplatePreview-params');
       table.setAttribute('aria-label', 'Parameters');
+      // papermill says "None" for a parameter without a type annotation: show nothing.
+      const typeOf = (type: string): string => (type === 'None' ? '' : type);
+      const columns: [string, (p: ITemplateParameter) => string][] = [
+        ['Parameter', p => p.name],
+        ['Type', p => typeOf(p.type)],
+        ['Default', p => p.default],
+        ['Help', p => p.help]
+      ];
+      const shown = columns.filter(
+        ([title, value]) =>
+          title === 'Parameter' || template.parameters.some(p => value(p))
+      );
       const head = table.createTHead().insertRow();
-      for (const title of ['Parameter', 'Type', 'Default', 'Help']) {
+      for (const [title] of shown) {
         head.append(element('th', '', title));
       }
       const body = table.createTBody();
       for (const p of template.parameters) {
         const row = body.insertRow();
-        for (const value of [p.name, p.type, p.default, p.help]) {
-          row.insertCell().textContent = value;
+        for (const [, value] of shown) {
+          row.insertCell().textContent = value(p);
         }
       }
       header.append(table);

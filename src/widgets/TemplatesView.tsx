@@ -235,6 +235,29 @@ export function TemplatesView(props: ITemplatesViewProps): JSX.Element {
           </div>
         ) : null}
       </div>
+      <div className="naas-Templates-actions">
+        <button
+          className="jp-mod-styled naas-Button"
+          disabled={!current}
+          onClick={() => current && props.onPreview(current, true)}
+        >
+          Preview
+        </button>
+        <button
+          className="jp-mod-styled jp-mod-accept naas-Button"
+          disabled={!current || busy !== null}
+          onClick={() => void act('open', props.onOpenInLab)}
+        >
+          {busy === 'open' ? 'Opening…' : 'Open in Lab'}
+        </button>
+        <button
+          className="jp-mod-styled naas-Button"
+          disabled={!current || busy !== null}
+          onClick={() => void act('add', props.onAddToModels)}
+        >
+          {busy === 'add' ? 'Adding…' : 'Add to models'}
+        </button>
+      </div>
       <div className="naas-Templates-status" role="status" aria-live="polite">
         {loading
           ? 'Searching…'
@@ -285,29 +308,6 @@ export function TemplatesView(props: ITemplatesViewProps): JSX.Element {
           );
         }}
       />
-      <div className="naas-Templates-actions">
-        <button
-          className="jp-mod-styled naas-Button"
-          disabled={!current}
-          onClick={() => current && props.onPreview(current, true)}
-        >
-          Preview
-        </button>
-        <button
-          className="jp-mod-styled jp-mod-accept naas-Button"
-          disabled={!current || busy !== null}
-          onClick={() => void act('open', props.onOpenInLab)}
-        >
-          {busy === 'open' ? 'Opening…' : 'Open in Lab'}
-        </button>
-        <button
-          className="jp-mod-styled naas-Button"
-          disabled={!current || busy !== null}
-          onClick={() => void act('add', props.onAddToModels)}
-        >
-          {busy === 'add' ? 'Adding…' : 'Add to models'}
-        </button>
-      </div>
     </div>
   );
 }

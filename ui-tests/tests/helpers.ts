@@ -33,11 +33,18 @@ export class ProductsPanel {
     await expect(this.root).toBeVisible();
   }
 
+  /** Expand an accordion section of the panel (a no-op if it is expanded). */
+  async expandSection(title: string): Promise<void> {
+    const heading = this.root.getByRole('heading', { name: `${title} Section` });
+    if ((await heading.getAttribute('aria-expanded')) !== 'true') {
+      await heading.click();
+    }
+    await expect(heading).toHaveAttribute('aria-expanded', 'true');
+  }
+
   /** The "New product" accordion section, expanded. */
   async showForm(): Promise<void> {
-    if (!(await this.form.isVisible())) {
-      await this.root.getByRole('button', { name: 'New product' }).click();
-    }
+    await this.expandSection('New product');
     await expect(this.form).toBeVisible();
   }
 
@@ -60,5 +67,33 @@ export async function fillForm(scope: Locator, fields: IProductFields): Promise<
     if (value !== undefined) {
       await scope.getByLabel(label, { exact: false }).fill(value);
     }
+  }
+}
+
+/** Page object of the Templates section of the Data Products panel. */
+export class TemplatesSection {
+  constructor(readonly page: IJupyterLabPageFixture) {}
+
+  get panel(): ProductsPanel {
+    return new ProductsPanel(this.page);
+  }
+
+  get search(): Locator {
+    return this.panel.root.getByRole('searchbox', { name: 'Search templates' });
+  }
+
+  get list(): Locator {
+    return this.panel.root.getByRole('listbox', { name: 'Templates' });
+  }
+
+  /** Open the panel and expand the Templates section. */
+  async open(): Promise<void> {
+    await this.panel.open();
+    await this.panel.expandSection('Templates');
+    await expect(this.search).toBeVisible();
+  }
+
+  template(title: string | RegExp): Locator {
+    return this.list.getByRole('option', { name: title });
   }
 }

@@ -35,9 +35,7 @@ test.describe('Outputs of a product', () => {
     await panel.open();
     await panel.product(/Shop Metrics/).click();
     const section = panel.root.getByRole('list', { name: `Datasets of ${tmpPath}/shop` });
-    if (!(await section.isVisible())) {
-      await panel.root.getByRole('button', { name: 'Outputs' }).click();
-    }
+    await panel.expandSection('Outputs');
     const dataset = section.getByRole('button', { name: /raw\/orders/ });
     await expect(dataset).toContainText('1 version');
     await expect(dataset).toContainText('21 B');
