@@ -14,6 +14,7 @@ import pytest
 from naas_lab_ext.cli import main
 from naas_lab_ext.product.layout import ProductSpec, create_product
 from naas_lab_ext.product.outputs import OutputStore
+from tests.test_openapi import openapi_validator
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 Get = Callable[..., Awaitable[tuple[int, Any, Any]]]
@@ -315,26 +316,6 @@ def test_cli_outputs_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 # -- answers match openapi.yaml --------------------------------------------------------------
-
-
-def openapi_validator(schema_name: str) -> Any:
-    """A JSON Schema validator for one schema of openapi.yaml (``nullable`` made JSON Schema)."""
-    jsonschema = pytest.importorskip("jsonschema")
-    from tests.test_openapi import spec
-
-    def convert(node: Any) -> Any:
-        if isinstance(node, dict):
-            node = {k: convert(v) for k, v in node.items()}
-            if node.pop("nullable", False):
-                node = {"anyOf": [node, {"type": "null"}]}
-            return node
-        if isinstance(node, list):
-            return [convert(v) for v in node]
-        return node
-
-    components = convert(spec()["components"])
-    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": components}
-    return jsonschema.Draft7Validator(schema)
 
 
 async def test_answers_match_the_openapi_schemas(get: Get, root: Path) -> None:
