@@ -306,9 +306,7 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
 
     app.commands.addCommand(CommandIDs.openPipeline, {
       label: args =>
-        args.fromCurrent
-          ? 'Open Pipeline View of This Notebook'
-          : 'Open pipeline',
+        args.fromCurrent ? 'Open pipeline view' : 'Open pipeline',
       caption:
         "Show a pipeline's steps as a graph, with its runs live, their executed notebooks and errors",
       isVisible: args =>
@@ -332,7 +330,7 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIDs.runPipeline, {
-      label: args => (args.fromCurrent ? 'Run This Pipeline' : 'Run pipeline'),
+      label: args => (args.fromCurrent ? 'Run this pipeline' : 'Run pipeline'),
       caption: 'Run a pipeline (asks its parameters), and watch its steps live',
       isVisible: args =>
         args.fromFileBrowser

@@ -165,7 +165,7 @@ export function ParametersForm(props: IParametersFormProps): JSX.Element {
       {fields.length ? (
         <p className="naas-Form-hint">
           Leave a field empty to keep the value each step has (shown in grey). A
-          value you type goes to every step that declares the parameter.
+          value you type goes to every notebook step of the run.
         </p>
       ) : (
         <p className="naas-Empty">

@@ -115,7 +115,11 @@ export function PipelineChooser(props: IPipelineChooserProps): JSX.Element {
                 onChange={() => choose(pipeline.path)}
               />
               <span>
-                <code>{pipeline.path}</code>
+                <code>
+                  {product && pipeline.path.startsWith(`${product}/`)
+                    ? pipeline.path.slice(product.length + 1)
+                    : pipeline.path}
+                </code>
                 {pipeline.error ? (
                   <span className="naas-Form-error">
                     {' '}

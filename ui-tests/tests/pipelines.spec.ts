@@ -127,7 +127,7 @@ test.describe('Pipelines', () => {
     await palette.getByText('Run pipeline', { exact: true }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.getByLabel('Product')).toHaveValue(product);
-    const choice = dialog.getByRole('radio', { name: /__pipeline__\.ipynb/ });
+    const choice = dialog.getByRole('radio', { name: /^models\/__pipeline__\.ipynb/ });
     await expect(choice).toBeChecked({ timeout: 45000 });
     await expect(dialog).toContainText('4 steps');
     await page.screenshot({ path: 'test-results/pipeline-chooser.png' });
@@ -230,10 +230,14 @@ test.describe('Pipelines', () => {
       broken
     );
 
-    // When it is opened, the server's message names the step at fault
-    await page.evaluate(async path => {
-      await window.jupyterapp.commands.execute('naas-lab-ext:open-pipeline', { path });
-    }, broken);
+    // When the user opens it in Lab and asks for its pipeline view from the notebook's
+    // context menu, the server's message names the step at fault
+    await page.filebrowser.refresh();
+    await page.locator('.jp-DirListing-item', { hasText: 'broken.ipynb' }).dblclick();
+    const notebook = page.locator('.jp-NotebookPanel:visible .jp-Notebook');
+    await expect(notebook).toBeVisible();
+    await notebook.locator('.jp-Cell').first().click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Open pipeline view' }).click();
     const brokenView = new PipelineViewPage(page, broken);
     await expect(brokenView.root.getByRole('alert')).toContainText('This pipeline cannot be read', {
       timeout: 45000
@@ -249,6 +253,8 @@ test.describe('Pipelines', () => {
       timeout: 30000
     });
     await expect(page.getByRole('tab', { name: 'slow · slow' })).toBeVisible();
+    // the restored notebook becomes current last: wait for it before switching tabs
+    await expect(page.locator('.jp-NotebookPanel:visible .jp-Cell').first()).toBeVisible();
     await page.getByRole('tab', { name: 'slow · slow' }).click();
     await view.waitForStatus('Wait', 'CANCELLED');
   });
