@@ -148,6 +148,10 @@ describe('PipelineView', () => {
       })
     );
     await waitFor(() => expect(screen.queryByRole('form')).toBeNull());
+    // the keyboard focus stays in the view
+    expect(document.activeElement).toBe(
+      screen.getByRole('button', { name: '▶ Run' })
+    );
     expect(screen.getByText('9')).toBeTruthy(); // the run id, in the caption
     expect(screen.getAllByText('Pending').length).toBeGreaterThan(0);
     expect(
@@ -242,12 +246,15 @@ describe('PipelineView', () => {
     await act(() => model.load());
     const list = screen.getByRole('listbox', { name: 'Runs' });
     const options = within(list).getAllByRole('option');
+    // the current definition first, then the runs, newest first (the newest shown)
     expect(options.map(o => o.getAttribute('aria-selected'))).toEqual([
+      'false',
       'true',
       'false'
     ]);
-    expect(options[0].textContent).toContain('Failed');
-    expect(options[0].textContent).toContain('2.7 s');
+    expect(options[0].textContent).toBe('Current definition (no run)');
+    expect(options[1].textContent).toContain('Failed');
+    expect(options[1].textContent).toContain('2.7 s');
     await act(async () => {
       fireEvent.keyDown(list, { key: 'ArrowDown' });
     });
@@ -257,8 +264,16 @@ describe('PipelineView', () => {
       ).toBeTruthy()
     );
     expect(
-      within(list).getAllByRole('option')[1].getAttribute('aria-selected')
+      within(list).getAllByRole('option')[2].getAttribute('aria-selected')
     ).toBe('true');
+    // the definition shows the steps as the notebook defines them, not run
+    await act(async () => {
+      fireEvent.click(within(list).getAllByRole('option')[0]);
+    });
+    expect(
+      screen.getByRole('button', { name: /^Clean A, Not run/ })
+    ).toBeTruthy();
+    expect(model.run).toBeNull();
     model.dispose();
   });
 

@@ -4,6 +4,7 @@
  * notebook, its error, why it was skipped) and the recent runs. Pure React over a
  * PipelineModel (hosted by PipelinePanel).
  */
+import { JSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import { DagGraph, GraphLegend, IGraphStep } from '../components/DagGraph';
@@ -228,21 +229,30 @@ function StepDetails(props: {
 function RunList(props: {
   runs: readonly IRun[];
   shown: IRun | null;
+  /** Offer the pipeline as defined now (no run) as the first entry. */
+  hasDefinition: boolean;
   error: string | null;
-  onSelect: (id: string) => void;
+  onSelect: (id: string | null) => void;
 }): JSX.Element {
   const { runs, shown } = props;
+  // null: the current definition (the DAG as the notebook defines it now)
+  const entries: (IRun | null)[] = props.hasDefinition
+    ? [null, ...runs]
+    : [...runs];
+  const shownIndex = entries.findIndex(
+    e => (e?.id ?? null) === (shown?.id ?? null)
+  );
   const onKeyDown = (event: React.KeyboardEvent<HTMLUListElement>): void => {
-    if (!runs.length || !['ArrowDown', 'ArrowUp'].includes(event.key)) {
+    if (!entries.length || !['ArrowDown', 'ArrowUp'].includes(event.key)) {
       return;
     }
     event.preventDefault();
-    const index = runs.findIndex(r => r.id === shown?.id);
     const step = event.key === 'ArrowDown' ? 1 : -1;
-    const next = runs[Math.min(runs.length - 1, Math.max(0, index + step))];
-    props.onSelect(next.id);
+    const next =
+      entries[Math.min(entries.length - 1, Math.max(0, shownIndex + step))];
+    props.onSelect(next?.id ?? null);
     event.currentTarget
-      .querySelector<HTMLElement>(`[data-run="${next.id}"]`)
+      .querySelector<HTMLElement>(`[data-run="${next?.id ?? ''}"]`)
       ?.focus();
   };
   return (
@@ -262,18 +272,34 @@ function RunList(props: {
           aria-label="Runs"
           onKeyDown={onKeyDown}
         >
-          {runs.map((run, index) => {
-            const selected = run.id === shown?.id;
+          {entries.map((run, index) => {
+            const selected = index === shownIndex;
+            const common = {
+              role: 'option',
+              'aria-selected': selected,
+              tabIndex: selected || (shownIndex < 0 && index === 0) ? 0 : -1,
+              'data-run': run?.id ?? '',
+              className: `naas-RunList-item${selected ? ' jp-mod-selected' : ''}`,
+              onClick: () => props.onSelect(run?.id ?? null)
+            };
+            if (!run) {
+              return (
+                <li
+                  key=""
+                  {...common}
+                  title="The steps as the pipeline notebook defines them now"
+                >
+                  <span className="naas-RunList-definition">
+                    Current definition (no run)
+                  </span>
+                </li>
+              );
+            }
             return (
               <li
                 key={run.id}
-                role="option"
-                aria-selected={selected}
-                tabIndex={selected || (!shown && index === 0) ? 0 : -1}
-                data-run={run.id}
-                className={`naas-RunList-item${selected ? ' jp-mod-selected' : ''}`}
+                {...common}
                 title={`Run ${run.id} (started by ${run.source})`}
-                onClick={() => props.onSelect(run.id)}
               >
                 <Status status={run.status} />
                 <span className="naas-RunList-time">
@@ -332,9 +358,12 @@ export function PipelineView(props: IPipelineViewProps): JSX.Element {
   const reading = model.loading;
   const elapsed = useElapsed(reading);
 
-  const start = async (parameters = {}): Promise<void> => {
+  const runButton = React.useRef<HTMLButtonElement>(null);
+  const start = async (parameters: JSONObject = {}): Promise<void> => {
     await model.start(parameters);
     setFormOpen(false);
+    // The form goes away: keep the keyboard focus in the view.
+    runButton.current?.focus();
   };
   const [startError, setStartError] = React.useState<string | null>(null);
   const requestRun = (): void => {
@@ -398,6 +427,7 @@ export function PipelineView(props: IPipelineViewProps): JSX.Element {
         </div>
         <div className="naas-PipelineView-actions">
           <button
+            ref={runButton}
             className="jp-mod-styled jp-mod-accept naas-Button"
             disabled={!dag || model.busy === 'starting'}
             aria-busy={model.busy === 'starting'}
@@ -544,6 +574,7 @@ export function PipelineView(props: IPipelineViewProps): JSX.Element {
           <RunList
             runs={model.runs}
             shown={run}
+            hasDefinition={!!dag}
             error={model.runsError}
             onSelect={id => void model.selectRun(id)}
           />

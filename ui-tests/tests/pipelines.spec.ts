@@ -71,7 +71,8 @@ test.describe('Pipelines', () => {
     await view.waitForStatus('Greet again', 'SUCCEEDED');
     await view.waitForStatus('Placeholder', 'SUCCEEDED');
     await expect(view.root.locator('.naas-RunCaption')).toContainText('Succeeded');
-    await expect(view.runs.getByRole('option')).toHaveCount(1);
+    // the run, after the current definition
+    await expect(view.runs.getByRole('option')).toHaveCount(2);
     await expect(view.step('Greet')).toHaveAttribute('aria-label', /Greet, Succeeded/);
     await page.screenshot({ path: 'test-results/pipeline-succeeded.png' });
 
