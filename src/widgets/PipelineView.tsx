@@ -567,8 +567,8 @@ export function PipelineView(props: IPipelineViewProps): JSX.Element {
             />
           ) : graphSteps.length ? (
             <p className="naas-Empty">
-              Click a step (or press Enter on it) to see its details; a step
-              that ran opens its executed notebook.
+              Click a step (or press Enter on it) for its details: a step that
+              ran opens its executed notebook, a failed one shows its error.
             </p>
           ) : null}
           <RunList
