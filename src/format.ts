@@ -56,3 +56,26 @@ export function codeAsMarkdown(source: string): string {
   const fence = '`'.repeat(longestFence + 1);
   return `${fence}python\n${source}\n${fence}`;
 }
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * An ISO timestamp in local time, short: "14:05:09" today, "2026-11-23 14:05" otherwise
+ * ('—' when missing or unreadable).
+ */
+export function formatTime(
+  iso: string | null | undefined,
+  now: Date = new Date()
+): string {
+  if (!iso) {
+    return '—';
+  }
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const today = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return day === today ? `${time}:${pad(date.getSeconds())}` : `${day} ${time}`;
+}

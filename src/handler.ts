@@ -2,6 +2,7 @@
  * Typed REST client of the naas_lab_ext server extension.
  */
 import { URLExt } from '@jupyterlab/coreutils';
+import { JSONObject } from '@lumino/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
@@ -10,9 +11,13 @@ import {
   ICreatedProduct,
   IDatasetPage,
   IErrorBody,
+  IPipeline,
   IProduct,
   IProductList,
   IProductSpec,
+  IRun,
+  IRunPage,
+  IRunQuery,
   IStatus,
   ITemplateDetail,
   ITemplatePage,
@@ -209,6 +214,64 @@ export class NaasLabService {
   syncTemplates(): Promise<ITemplateSyncStatus> {
     return requestAPI<ITemplateSyncStatus>(
       'templates/sync',
+      { method: 'POST', body: JSON.stringify({}) },
+      this.serverSettings
+    );
+  }
+
+  /**
+   * The pipeline notebooks of a product with their DAG and run form. Slow the first time:
+   * the server runs each notebook's definition cells (then caches until it changes).
+   */
+  async listPipelines(product: string): Promise<IPipeline[]> {
+    const data = await requestAPI<{ pipelines: IPipeline[] }>(
+      `pipelines${query({ product })}`,
+      {},
+      this.serverSettings
+    );
+    return data.pipelines;
+  }
+
+  /** One pipeline notebook (or why it cannot be read, in `error`). */
+  getPipeline(path: string): Promise<IPipeline> {
+    return requestAPI<IPipeline>(
+      `pipelines/${encodePath(path)}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** Start a run; it is answered PENDING at once and goes on in the background. */
+  startRun(pipeline: string, parameters: JSONObject = {}): Promise<IRun> {
+    return requestAPI<IRun>(
+      'runs',
+      { method: 'POST', body: JSON.stringify({ pipeline, parameters }) },
+      this.serverSettings
+    );
+  }
+
+  /** One run with its steps. */
+  getRun(id: string): Promise<IRun> {
+    return requestAPI<IRun>(
+      `runs/${encodeURIComponent(id)}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** Runs, newest first, filtered and paged. */
+  listRuns(filter: IRunQuery = {}): Promise<IRunPage> {
+    return requestAPI<IRunPage>(
+      `runs${query({ ...filter })}`,
+      {},
+      this.serverSettings
+    );
+  }
+
+  /** Ask a run to stop (it ends CANCELLED shortly); 409 if it already ended. */
+  cancelRun(id: string): Promise<IRun> {
+    return requestAPI<IRun>(
+      `runs/${encodeURIComponent(id)}/cancel`,
       { method: 'POST', body: JSON.stringify({}) },
       this.serverSettings
     );

@@ -22,3 +22,5 @@ c.ServerApp.ip = "127.0.0.1"  # noqa: F821
 c.ServerApp.port = int(os.environ.get("NAAS_UI_TEST_PORT", "8888"))  # noqa: F821
 # These machines run everything as root; jupyter refuses to start as root otherwise.
 c.ServerApp.allow_root = True  # noqa: F821
+# Runs of the tests go to a store of their own, wiped with the workspace.
+c.NaasLabExtApp.db_url = f"sqlite:///{WORKSPACE / '.naas-runs.sqlite'}"  # noqa: F821

@@ -4,6 +4,7 @@ import {
   codeAsMarkdown,
   formatBytes,
   formatDuration,
+  formatTime,
   formatVersion
 } from '../format';
 
@@ -48,5 +49,24 @@ describe('codeAsMarkdown', () => {
     const md = codeAsMarkdown(tricky);
     expect(md.startsWith('````python\n')).toBe(true);
     expect(md.endsWith('\n````')).toBe(true);
+  });
+});
+
+describe('formatTime', () => {
+  // Local time: build the expectations from Date too, so any time zone passes.
+  const at = new Date(2026, 10, 24, 9, 5, 7);
+
+  it('shows the time of a timestamp of today, the date and time otherwise', () => {
+    expect(formatTime(at.toISOString(), new Date(2026, 10, 24, 18, 0))).toBe(
+      '09:05:07'
+    );
+    expect(formatTime(at.toISOString(), new Date(2026, 10, 25, 1, 0))).toBe(
+      '2026-11-24 09:05'
+    );
+  });
+
+  it('shows a dash when missing and unreadable text as is', () => {
+    expect(formatTime(null)).toBe('—');
+    expect(formatTime('soon')).toBe('soon');
   });
 });

@@ -97,3 +97,92 @@ export class TemplatesSection {
     return this.list.getByRole('option', { name: title });
   }
 }
+
+/** A code cell for a notebook written through the contents API. */
+export interface ICellSpec {
+  source: string;
+  /** Tag it `parameters` (papermill's parameters cell). */
+  parameters?: boolean;
+}
+
+/** The JSON of a Python notebook with these code cells. */
+export function notebookJson(cells: ICellSpec[]): string {
+  return JSON.stringify({
+    cells: cells.map((cell, index) => ({
+      cell_type: 'code',
+      execution_count: null,
+      id: `cell-${index}`,
+      metadata: cell.parameters ? { tags: ['parameters'] } : {},
+      outputs: [],
+      source: cell.source
+    })),
+    metadata: {
+      kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+/** Create a data product through the app's command (as a user or a script would). */
+export async function createProduct(
+  page: IJupyterLabPageFixture,
+  parent: string,
+  name: string,
+  title: string
+): Promise<void> {
+  await page.evaluate(
+    async ({ parent, name, title }) => {
+      await window.jupyterapp.commands.execute('naas-lab-ext:new-product', {
+        name,
+        title,
+        parent
+      });
+    },
+    { parent, name, title }
+  );
+}
+
+/** Page object of a Pipeline view (main area). */
+export class PipelineViewPage {
+  constructor(
+    readonly page: IJupyterLabPageFixture,
+    readonly path: string
+  ) {}
+
+  get root(): Locator {
+    return this.page.locator(`#naas-pipeline-${this.path.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+  }
+
+  get graph(): Locator {
+    return this.root.getByRole('group', { name: /^Steps of / });
+  }
+
+  /** The node of a step in the graph. */
+  step(name: string): Locator {
+    return this.graph.locator(`[data-step="${name}"]`);
+  }
+
+  get runForm(): Locator {
+    return this.root.getByRole('form', { name: 'Run parameters' });
+  }
+
+  get details(): Locator {
+    return this.root.locator('.naas-StepDetails');
+  }
+
+  get runs(): Locator {
+    return this.root.getByRole('listbox', { name: 'Runs' });
+  }
+
+  /** Wait until the DAG is read (the graph shows). */
+  async waitForGraph(): Promise<void> {
+    await expect(this.graph).toBeVisible({ timeout: 45000 });
+  }
+
+  /** Wait until `step` shows `status` (SUCCEEDED, FAILED...). */
+  async waitForStatus(step: string, status: string, timeout = 45000): Promise<void> {
+    await expect(this.step(step)).toHaveAttribute('data-status', status, { timeout });
+  }
+}
