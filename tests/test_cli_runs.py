@@ -89,7 +89,7 @@ def test_a_failed_run_exits_6_and_json_says_why(tmp_path: Path, product: Path) -
         (["run", "sales/models/nope.ipynb"], 3, "Nothing exists"),
         (["run", "../outside.ipynb"], 2, ".."),
         (["run", "sales/models/work.ipynb", "-p", "novalue"], 2, "name=value"),
-        (["run", "sales/models/work.ipynb"], 2, "defines no pipeline"),
+        (["run", "sales/models/work.ipynb"], 2, "not a pipeline notebook"),
         (["runs", "show", "nope"], 3, "No run 'nope'"),
         (["runs", "list", "--status", "DONE"], 2, "Unknown status"),
     ],

@@ -189,7 +189,10 @@ async def test_a_failing_run_ends_failed_with_the_step_error(api: Any, product: 
 async def test_a_definition_that_cannot_be_read_ends_the_run_failed(
     api: Any, product: Path
 ) -> None:
-    path = define(product, "broken.ipynb", "raise RuntimeError('no config')")
+    # a pipeline notebook that fails before its Pipeline() is created
+    path = define(
+        product, "broken.ipynb", "raise RuntimeError('no config')\npipeline = Pipeline('x')"
+    )
     status, run = await api("POST", "runs", body={"pipeline": path})
     assert status == 202
     done = await wait_run(api, run["id"])
@@ -398,3 +401,30 @@ async def test_cancel_while_the_pipeline_is_being_read(api: Any, product: Path) 
     assert done["status"] == "CANCELLED"
     assert "Cancelled while reading the pipeline" in done["error"]
     assert not (product / "outputs").exists()
+
+
+async def test_an_ordinary_notebook_is_never_run_to_read_a_pipeline(
+    api: Any, product: Path
+) -> None:
+    # Given a notebook that creates no Pipeline() but has side effects
+    marker = product / "ran.txt"
+    write_notebook(
+        product / "models" / "plain.ipynb",
+        f"open({str(marker)!r}, 'w').write('ran')",
+        parameters="",
+    )
+    # When a client asks for its DAG, or to run it as a pipeline
+    status, body = await api("GET", "pipelines", "sales", "models", "plain.ipynb")
+    assert status == 200  # a pipeline that cannot be read is described with its error
+    assert body["dag"] is None
+    assert "not a pipeline notebook" in body["error"]["message"]
+    status, body = await api("POST", "runs", body={"pipeline": "sales/models/plain.ipynb"})
+    # Then it is refused (at once, or the run fails before any step) and never executed
+    if status == 202:
+        run = await wait_run(api, body["id"])
+        assert run["status"] == "FAILED"
+        assert "not a pipeline notebook" in str(run["error"])
+    else:
+        assert status == 400
+    await asyncio.sleep(0.5)
+    assert not marker.exists()

@@ -25,6 +25,7 @@ from .dag import Plan
 from .describe import (
     describe_notebook,
     find_pipeline_notebooks,
+    is_pipeline_notebook,
     parameters_form,
     pipeline_from_spec,
 )
@@ -121,7 +122,18 @@ class RunService:
         parameters: dict[str, Any] | None = None,
         cancel: threading.Event | None = None,
     ) -> dict[str, Any]:
-        """The DAG a notebook defines (cached by file version when no parameters are given)."""
+        """The DAG a notebook defines (cached by file version when no parameters are given).
+
+        Only a notebook that creates a ``Pipeline(...)`` is read: reading executes its cells,
+        and an ordinary notebook must not run because someone asked for its DAG.
+        """
+        if not is_pipeline_notebook(notebook):
+            raise InvalidInput(
+                f"'{notebook.name}' is not a pipeline notebook: none of its code cells creates a "
+                "Pipeline(). Open or run the notebook that defines the pipeline (e.g. "
+                "models/__pipeline__.ipynb).",
+                field="pipeline",
+            )
         stat = notebook.stat()
         key = (str(notebook), stat.st_mtime_ns, stat.st_size)
         if not parameters:
