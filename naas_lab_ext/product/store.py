@@ -375,15 +375,7 @@ class RunStore:
             session.execute(
                 update(StepRow)
                 .where(StepRow.run_id == run_id, StepRow.name == step.name)
-                .values(
-                    status=step.status.value,
-                    started_at=step.started_at,
-                    ended_at=step.ended_at,
-                    attempts=step.attempts,
-                    output_path=str(step.output_path) if step.output_path else None,
-                    error=step.error.to_json() if step.error else None,
-                    detail=step.detail,
-                )
+                .values(**_step_values(step))
             )
 
     def finish_run(self, run: RunResult) -> None:
@@ -403,15 +395,7 @@ class RunStore:
                 session.execute(
                     update(StepRow)
                     .where(StepRow.run_id == run.run_id, StepRow.name == step.name)
-                    .values(
-                        status=step.status.value,
-                        started_at=step.started_at,
-                        ended_at=step.ended_at,
-                        attempts=step.attempts,
-                        output_path=str(step.output_path) if step.output_path else None,
-                        error=step.error.to_json() if step.error else None,
-                        detail=step.detail,
-                    )
+                    .values(**_step_values(step))
                 )
 
     def heartbeat(self, run_id: str) -> bool:
@@ -569,3 +553,16 @@ def wait_for_status(
         if time.monotonic() > deadline:
             raise TimeoutError(f"run {run_id} still {run.status.value} after {timeout} s")
         time.sleep(0.05)
+
+
+def _step_values(step: StepResult) -> dict[str, Any]:
+    """The columns of a step's row that change while its run goes."""
+    return {
+        "status": step.status.value,
+        "started_at": step.started_at,
+        "ended_at": step.ended_at,
+        "attempts": step.attempts,
+        "output_path": str(step.output_path) if step.output_path else None,
+        "error": step.error.to_json() if step.error else None,
+        "detail": step.detail,
+    }

@@ -152,6 +152,20 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
       }
       return section.selected;
     };
+    /** The target, or null after showing the user where to pick a template. */
+    const targetOrAsk = (
+      args: Record<string, unknown>
+    ): ITemplateSummary | null => {
+      const template = targetOf(args);
+      if (!template) {
+        naas.revealSection(section);
+        section.focusSearch();
+        Notification.info('Select a template in the Templates section first.', {
+          autoClose: 4000
+        });
+      }
+      return template;
+    };
     const inTemplates = (args: Record<string, unknown>): boolean =>
       !args.fromFileBrowser || targetOf(args) !== null;
     const report = (reason: unknown): void => {
@@ -171,16 +185,8 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
       caption: 'Copy the template to the root under a free name and open it',
       isVisible: args => inTemplates(args),
       execute: async args => {
-        const template = targetOf(args);
+        const template = targetOrAsk(args);
         if (!template) {
-          naas.revealSection(section);
-          section.focusSearch();
-          Notification.info(
-            'Select a template in the Templates section first.',
-            {
-              autoClose: 4000
-            }
-          );
           return;
         }
         await openInLab(template).catch(report);
@@ -192,16 +198,8 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
       caption: "Copy the template into a data product's models/ folder",
       isVisible: args => inTemplates(args),
       execute: async args => {
-        const template = targetOf(args);
+        const template = targetOrAsk(args);
         if (!template) {
-          naas.revealSection(section);
-          section.focusSearch();
-          Notification.info(
-            'Select a template in the Templates section first.',
-            {
-              autoClose: 4000
-            }
-          );
           return;
         }
         const product =
