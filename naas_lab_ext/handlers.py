@@ -85,17 +85,24 @@ class NaasHandler(ExtensionHandlerMixin, APIHandler):
             raise InvalidInput(f"The query argument '{name}' is required.", field=name)
         return value
 
-    def query_int(self, name: str, default: int) -> int:
-        """An integer query argument (``default`` if absent)."""
+    def query_int(
+        self, name: str, default: int, low: int | None = None, high: int | None = None
+    ) -> int:
+        """An integer query argument (``default`` if absent), within ``low``..``high``."""
         value = self.get_query_argument(name, None)
         if value is None or value == "":
             return default
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             raise InvalidInput(
                 f"The query argument '{name}' must be a whole number, not '{value}'.", field=name
             ) from None
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise InvalidInput(
+                f"The query argument '{name}' must be between {low} and {high}.", field=name
+            )
+        return number
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -250,20 +257,6 @@ class RunsMixin(NaasHandler):
     def run_json(self, run: RunResult) -> dict[str, Any]:
         return run.to_json(relative_to=self.app.runs.root)
 
-    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
-        text = self.get_query_argument(name, None)
-        if text is None or text == "":
-            return default
-        try:
-            value = int(text)
-        except ValueError:
-            raise InvalidInput(
-                f"'{name}' must be a whole number, not '{text}'.", field=name
-            ) from None
-        if not low <= value <= high:
-            raise InvalidInput(f"'{name}' must be between {low} and {high}.", field=name)
-        return value
-
     def visible_run(self, run_id: str) -> RunResult:
         run = self.app.runs.get_run(run_id)
         if not self.app.runs.visible(run):
@@ -307,8 +300,8 @@ class RunsHandler(RunsMixin):
                     raise InvalidInput(
                         f"Unknown status '{item}'. Use one of: {allowed}.", field="status"
                     ) from None
-        limit = self.int_argument("limit", 50, 1, MAX_PAGE)
-        offset = self.int_argument("offset", 0, 0, 10**9)
+        limit = self.query_int("limit", 50, 1, MAX_PAGE)
+        offset = self.query_int("offset", 0, 0, 10**9)
         runs, total = await self.blocking(
             self.app.runs.list_runs,
             product=self.get_query_argument("product", None) or None,

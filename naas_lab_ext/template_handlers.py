@@ -39,17 +39,6 @@ class TemplateHandler(NaasHandler):
     def library(self) -> TemplateLibrary:
         return self.app.templates
 
-    def int_argument(self, name: str, default: int) -> int:
-        text = self.get_argument(name, "")
-        if text == "":
-            return default
-        try:
-            return int(text)
-        except ValueError:
-            raise InvalidInput(
-                f"{name} must be a whole number, not '{text}'.", field=name
-            ) from None
-
 
 class TemplatesHandler(TemplateHandler):
     @web.authenticated
@@ -60,8 +49,8 @@ class TemplatesHandler(TemplateHandler):
             self.get_argument("q", ""),
             tools=self.get_arguments("tool"),
             tags=self.get_arguments("tag"),
-            limit=self.int_argument("limit", DEFAULT_LIMIT),
-            offset=self.int_argument("offset", 0),
+            limit=self.query_int("limit", DEFAULT_LIMIT),
+            offset=self.query_int("offset", 0),
         )
         self.reply(page.to_json())
 
