@@ -89,7 +89,8 @@ async def test_sync_reports_sources_templates_and_broken_notebooks(
 async def test_sync_in_the_background(api: Any) -> None:
     status, body = await api("POST", "templates", "sync")
     assert status == 202
-    assert body["running"] is True
+    # answered at once: the sync runs (or, 3 small templates, has already finished)
+    assert body["running"] is True or body["last"] is not None
     for _ in range(200):
         status, body = await api("GET", "templates", "sync")
         if not body["running"]:
