@@ -397,8 +397,15 @@ export interface ITemplateQuery {
 export interface INaasLab {
   readonly service: import('./handler').NaasLabService;
   readonly products: import('./model').ProductsModel;
-  /** Add a section to the Data Products panel (at `index`, default: before New product). */
-  addSection(widget: import('@lumino/widgets').Widget, index?: number): void;
+  /**
+   * Add a section to the Data Products panel (at `index`, default: before New product),
+   * folded if `folded` (it then takes no room until the user opens it).
+   */
+  addSection(
+    widget: import('@lumino/widgets').Widget,
+    index?: number,
+    folded?: boolean
+  ): void;
   /** Show the panel and expand a section of it. */
   revealSection(widget: import('@lumino/widgets').Widget): void;
   /** Open a file by its path under the root, with the right viewer. */

@@ -366,7 +366,8 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         void app.commands.execute(CommandIDs.openPipeline, { path }),
       onRun: path => void app.commands.execute(CommandIDs.runPipeline, { path })
     });
-    naas.addSection(section, 1);
+    // Folded at start, like Outputs: it shows the selected product's pipelines.
+    naas.addSection(section, 1, true);
 
     if (settingRegistry) {
       settingRegistry

@@ -164,7 +164,8 @@ export const productsPlugin: JupyterFrontEndPlugin<INaasLab> = {
       service: model.service,
       products: model,
       open,
-      addSection: (widget, index) => panel.addSection(widget, index),
+      addSection: (widget, index, folded) =>
+        panel.addSection(widget, index, folded),
       revealSection: widget => {
         app.shell.activateById(PANEL_ID);
         panel.expand(widget);

@@ -123,9 +123,12 @@ export class SidebarPanel extends SidePanel {
   }
 
   /** Add a section, by default just before "New product". */
-  addSection(widget: Widget, index?: number): void {
+  addSection(widget: Widget, index?: number, folded = false): void {
     const at = index ?? this.content.widgets.indexOf(this.newProduct);
     this.insertWidget(at < 0 ? this.content.widgets.length : at, widget);
+    if (folded) {
+      this.collapse(widget);
+    }
     this.rebalance();
   }
 

@@ -45,6 +45,7 @@ test.describe('Pipelines', () => {
     const panel = new ProductsPanel(page);
     await panel.open();
     await panel.product(/Nightly ETL/).click();
+    await panel.expandSection('Pipelines');
     const section = panel.root.getByRole('list', { name: `Pipelines of ${product}` });
     await expect(section).toBeVisible({ timeout: 45000 });
     await page.screenshot({ path: 'test-results/pipelines-section.png' });
