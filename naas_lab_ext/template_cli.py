@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from jupyter_core.paths import jupyter_data_dir
 from .product.errors import NaasError
 from .product.templates import (
     DEFAULT_FOLDER,
+    CopiedTemplate,
     TemplateLibrary,
     TemplateSource,
     default_index_path,
@@ -27,7 +30,9 @@ from .product.templates import (
 EXIT_SOURCE_FAILED = 6
 
 
-def library(args: argparse.Namespace) -> TemplateLibrary:
+@contextmanager
+def library(args: argparse.Namespace) -> Iterator[TemplateLibrary]:
+    """The template library the options name, closed when the command is done."""
     root = Path(args.root).expanduser().resolve()
     sources = [] if args.no_default else [TemplateSource.embedded()]
     errors = []
@@ -42,25 +47,35 @@ def library(args: argparse.Namespace) -> TemplateLibrary:
         if args.index_dir
         else Path(jupyter_data_dir()) / "naas_lab_ext"
     )
-    return TemplateLibrary(
+    lib = TemplateLibrary(
         root,
         index_path=default_index_path(index_dir, root),
         sources=sources,
         folder=args.folder,
         config_errors=errors,
     )
+    try:
+        yield lib
+    finally:
+        lib.close()
 
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2))
 
 
+def _print_copy(args: argparse.Namespace, copy: CopiedTemplate) -> int:
+    """A copied template: its path (to open), or the JSON answer with --json."""
+    if args.json:
+        _print_json(copy.to_json())
+    else:
+        print(copy.path)
+    return 0
+
+
 def _cmd_sync(args: argparse.Namespace) -> int:
-    lib = library(args)
-    try:
+    with library(args) as lib:
         report = lib.sync()
-    finally:
-        lib.close()
     if args.json:
         _print_json(report)
     else:
@@ -80,8 +95,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    lib = library(args)
-    try:
+    with library(args) as lib:
         lib.refresh_index()  # what the folder holds now, even if another process synced it
         page = lib.search(
             args.query,
@@ -91,8 +105,6 @@ def _cmd_search(args: argparse.Namespace) -> int:
             offset=args.offset,
         )
         empty = lib.index.count() == 0
-    finally:
-        lib.close()
     if args.json:
         _print_json(page.to_json())
         return 0
@@ -107,11 +119,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    lib = library(args)
-    try:
+    with library(args) as lib:
         detail = lib.get(args.id)
-    finally:
-        lib.close()
     if args.json:
         _print_json(detail.to_json())
         return 0
@@ -130,37 +139,20 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
-    lib = library(args)
-    try:
+    with library(args) as lib:
         copy = lib.open_in_lab(args.id, name=args.name)
-    finally:
-        lib.close()
-    if args.json:
-        _print_json(copy.to_json())
-    else:
-        print(copy.path)
-    return 0
+    return _print_copy(args, copy)
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    lib = library(args)
-    try:
+    with library(args) as lib:
         copy = lib.add_to_models(args.id, args.product, name=args.name)
-    finally:
-        lib.close()
-    if args.json:
-        _print_json(copy.to_json())
-    else:
-        print(copy.path)
-    return 0
+    return _print_copy(args, copy)
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    lib = library(args)
-    try:
+    with library(args) as lib:
         status = lib.status().to_json()
-    finally:
-        lib.close()
     if args.json:
         _print_json(status)
         return 0
