@@ -304,17 +304,20 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
       return path;
     };
 
+    /** Where the commands are offered: on a pipeline notebook in context menus. */
+    const offeredFor = (args: ReadonlyPartialJSONObject): boolean =>
+      args.fromFileBrowser
+        ? mayBePipeline(selectedFile())
+        : args.fromCurrent
+          ? currentIsPipeline()
+          : true;
+
     app.commands.addCommand(CommandIDs.openPipeline, {
       label: args =>
         args.fromCurrent ? 'Open pipeline view' : 'Open pipeline',
       caption:
         "Show a pipeline's steps as a graph, with its runs live, their executed notebooks and errors",
-      isVisible: args =>
-        args.fromFileBrowser
-          ? mayBePipeline(selectedFile())
-          : args.fromCurrent
-            ? currentIsPipeline()
-            : true,
+      isVisible: offeredFor,
       execute: async args => {
         try {
           const path = await targetOf(args, 'Open');
@@ -332,12 +335,7 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.runPipeline, {
       label: args => (args.fromCurrent ? 'Run this pipeline' : 'Run pipeline'),
       caption: 'Run a pipeline (asks its parameters), and watch its steps live',
-      isVisible: args =>
-        args.fromFileBrowser
-          ? mayBePipeline(selectedFile())
-          : args.fromCurrent
-            ? currentIsPipeline()
-            : true,
+      isVisible: offeredFor,
       execute: async args => {
         try {
           const path = await targetOf(args, 'Run');

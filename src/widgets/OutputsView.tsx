@@ -51,6 +51,30 @@ function FileRow(props: {
   );
 }
 
+/** The files of one version (or of `latest`), each to open or download. */
+function FileList(props: {
+  files: IOutputFile[];
+  dataset: string;
+  version: string;
+  open: (path: string) => void;
+  download: (dataset: string, version: string, file: string) => void;
+}): JSX.Element {
+  return (
+    <ul className="naas-Outputs-files">
+      {props.files.map(file => (
+        <FileRow
+          key={file.path}
+          file={file}
+          onOpen={() => props.open(file.path)}
+          onDownload={() =>
+            props.download(props.dataset, props.version, file.name)
+          }
+        />
+      ))}
+    </ul>
+  );
+}
+
 function DatasetItem(props: {
   dataset: IDataset;
   service: NaasLabService;
@@ -118,18 +142,13 @@ function DatasetItem(props: {
                   ? ` (${formatVersion(dataset.latest_version)})`
                   : ''}
               </h4>
-              <ul className="naas-Outputs-files">
-                {dataset.latest.map(file => (
-                  <FileRow
-                    key={file.path}
-                    file={file}
-                    onOpen={() => props.open(file.path)}
-                    onDownload={() =>
-                      props.download(dataset.name, 'latest', file.name)
-                    }
-                  />
-                ))}
-              </ul>
+              <FileList
+                files={dataset.latest}
+                version="latest"
+                dataset={dataset.name}
+                open={props.open}
+                download={props.download}
+              />
             </section>
           ) : null}
           {versions.map(version => (
@@ -144,18 +163,13 @@ function DatasetItem(props: {
                   {formatBytes(version.size)}
                 </span>
               </h4>
-              <ul className="naas-Outputs-files">
-                {version.files.map(file => (
-                  <FileRow
-                    key={file.path}
-                    file={file}
-                    onOpen={() => props.open(file.path)}
-                    onDownload={() =>
-                      props.download(dataset.name, version.version, file.name)
-                    }
-                  />
-                ))}
-              </ul>
+              <FileList
+                files={version.files}
+                version={version.version}
+                dataset={dataset.name}
+                open={props.open}
+                download={props.download}
+              />
             </section>
           ))}
           {versions.length < dataset.version_count ? (
