@@ -4,6 +4,8 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+const chromium = require('./chromium');
+
 const PORT = process.env.NAAS_UI_TEST_PORT || '8888';
 const SERVER_URL = `http://127.0.0.1:${PORT}`;
 process.env.TARGET_URL = SERVER_URL;
@@ -19,20 +21,7 @@ module.exports = {
     ...baseConfig.use,
     baseURL: SERVER_URL,
     browserName: 'chromium',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic'
-      ]
-    },
+    launchOptions: { ...chromium },
     // video needs Playwright's own ffmpeg download, impossible here
     video: 'off',
     trace: 'retain-on-failure',

@@ -2,7 +2,7 @@
 // `playwright install <browser>` would download a browser: Debian's Chromium is used instead.
 const fs = require('fs');
 
-const executable = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const { executablePath: executable } = require('./chromium');
 if (!fs.existsSync(executable)) {
   console.error(
     `Chromium not found at ${executable}: install it with 'apt-get install chromium'.`
