@@ -15,4 +15,9 @@ ln -s "$PWD/ui-tests/node_modules/playwright-core" "$target/node_modules/playwri
 ln -s ../playwright/cli.js "$target/node_modules/.bin/playwright"
 chmod +x "$target/node_modules/playwright/cli.js"
 printf '{"name": "browser_test", "private": true}\n' > "$target/package.json"
+# Its server's root is the working folder: use a throwaway one, so nothing the extension
+# writes at start (the __templates__ sync) lands in the repository.
+workspace=$(mktemp -d)
+trap 'rm -rf "$workspace"' EXIT
+cd "$workspace"
 python -m jupyterlab.browser_check --allow-root
