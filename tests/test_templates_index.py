@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 from pathlib import Path
 
 import pytest
 
 from naas_lab_ext.product.errors import InvalidInput
-from naas_lab_ext.product.templates_index import TemplateIndex, fts_query
+from naas_lab_ext.product.templates_index import (
+    TemplateIndex,
+    _Table,
+    bit_string,
+    fts_query,
+    mask_of,
+    rowids_of,
+)
 from tests.template_factory import write_template
 
 
@@ -313,3 +321,40 @@ def test_the_index_is_shared_by_two_objects_on_one_file(folder: Path, tmp_path: 
     finally:
         writer.close()
         reader.close()
+
+
+def test_bitmask_helpers_agree_with_plain_sets() -> None:
+    rng = random.Random(3)
+    for size in (0, 1, 7, 8, 9, 200, 3000):
+        rowids = sorted(rng.sample(range(1, 3001), size))
+        mask = mask_of(rowids)
+        assert mask == sum(1 << r for r in rowids)
+        assert rowids_of(mask) == rowids
+        bits = bit_string(mask)
+        assert [r for r in range(len(bits)) if bits[r] == "1"] == rowids
+
+
+@pytest.mark.parametrize("density", [0.001, 0.05, 0.5, 1.0])
+def test_by_title_gives_the_first_rows_of_a_mask_in_title_order(
+    folder: Path, density: float
+) -> None:
+    # Given templates whose titles do not follow their rowids (sparse and dense masks take
+    # different paths)
+    rng = random.Random(5)
+    rowids = list(range(1, 401))
+    titles = {r: f"t{rng.randrange(10**6):07d}" for r in rowids}
+    order = sorted(rowids, key=lambda r: (titles[r], r))
+    table = _Table(
+        summary={},
+        title_order=order,
+        title_rank={r: n for n, r in enumerate(order)},
+        tool_names={},
+        tool_masks={},
+        tag_masks={},
+        all_mask=mask_of(rowids),
+    )
+    chosen = [r for r in rowids if rng.random() < density]
+    for count in (1, 10, 50, 1000):
+        expected = sorted(chosen, key=lambda r: (titles[r], r))[:count]
+        assert table.by_title(mask_of(chosen), count) == expected
+    assert table.by_title(0, 10) == []

@@ -12,14 +12,16 @@ Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`; another version is reb
     template_tags(tag, template_rowid)            one row per tag, for filters
     broken(id PRIMARY KEY, size, mtime_ns, sha1, error)   notebooks skipped, and why
     templates_fts(title, tool, tags, description, body)   FTS5, rowid = templates.rowid
+    templates_meta_fts(title, tool, tags, description)    the same without the cell text
 
 A refresh compares each file's size and mtime with what is stored; only when they differ is
 the file read, and only when its SHA-1 differs is it parsed again.
 
 Searching ranks with ``bm25`` and per-column weights (title and tool above tags, description
 and body text); each word of the query matches as a prefix, so results follow typing.
-Filters (tool, tags), facet counts and paging are computed over the matching rows, using an
-in-memory table of (tool, tags) per template that is reloaded when the generation changes.
+SQLite returns the matching rowids as one text, read into a bitmask; filters (tool, tags)
+and facet counts are ``&`` and ``bit_count()`` against bitmasks of an in-memory table that
+is reloaded when the generation changes. Only the rows one page needs are ranked.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ import threading
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -112,25 +115,28 @@ SUMMARY_COLUMNS = (
     "rowid, id, source, title, tool, action, tags, author, description, cells, has_parameters"
 )
 # Built from the constants above only (never from input), hence the noqa.
-_BM25_SQL = "SELECT rowid, bm25(templates_fts, {}) FROM templates_fts WHERE templates_fts MATCH ?"
-_META_BM25_SQL = (
-    "SELECT rowid, bm25(templates_meta_fts, {}) FROM templates_meta_fts "
-    "WHERE templates_meta_fts MATCH ?"
-)
-ROWIDS_SQL = "SELECT rowid FROM templates_fts WHERE templates_fts MATCH ?"
+#: bm25 over some columns of an FTS table, best first (bm25 is negative: lower is better).
+_BM25_SQL = "SELECT rowid, bm25({0}, {1}) AS score FROM {0} WHERE {0} MATCH ? ORDER BY score"
+#: The rowids matching a query as one text ("3,8,21"): one row to fetch, not thousands.
+_MASK_SQL = "SELECT group_concat(rowid) FROM {0} WHERE {0} MATCH ?"
+MASK_SQL = _MASK_SQL.format("templates_fts")
 #: For a query that only looks at metadata (the first keystrokes): the small table.
-META_ROWIDS_SQL = "SELECT rowid FROM templates_meta_fts WHERE templates_meta_fts MATCH ?"
-MATCHING_IDS_SQL = f"SELECT id FROM templates WHERE rowid IN ({ROWIDS_SQL})"  # noqa: S608
+META_MASK_SQL = _MASK_SQL.format("templates_meta_fts")
 METADATA_COLUMNS = "title tool tags description"
-_METADATA_WEIGHTS = "{}, {}, {}, {}".format(*COLUMN_WEIGHTS)
-#: The ranking groups, best first: (bm25 query over the group's columns, those columns).
-#: The first two only read metadata, so they query the metadata table (short term lists).
+#: The metadata ranking groups, best first: (bm25 query over the group's columns, those
+#: columns). They query the metadata table, whose term lists are short.
 RANKING_GROUPS = (
-    (_META_BM25_SQL.format("{}, {}, 0, 0".format(*COLUMN_WEIGHTS)), "title tool"),
-    (_META_BM25_SQL.format(_METADATA_WEIGHTS), METADATA_COLUMNS),
-    (_BM25_SQL.format(", ".join(str(w) for w in COLUMN_WEIGHTS)), ""),
+    (
+        _BM25_SQL.format("templates_meta_fts", "{}, {}, 0, 0".format(*COLUMN_WEIGHTS)),
+        "title tool",
+    ),
+    (
+        _BM25_SQL.format("templates_meta_fts", "{}, {}, {}, {}".format(*COLUMN_WEIGHTS)),
+        METADATA_COLUMNS,
+    ),
 )
-METADATA_ANY_SQL = _META_BM25_SQL.format(_METADATA_WEIGHTS)
+#: bm25 over every column, cell text included: for the last group, when matches are few.
+FULL_BM25_SQL = _BM25_SQL.format("templates_fts", ", ".join(map(str, COLUMN_WEIGHTS)))
 SUMMARY_BY_ID_SQL = f"SELECT {SUMMARY_COLUMNS} FROM templates WHERE id = ?"  # noqa: S608
 
 
@@ -248,41 +254,72 @@ class RefreshReport:
 _BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
 
 
+def mask_of(rowids: Sequence[int]) -> int:
+    """The bitmask of ``rowids`` (bit ``rowid`` set).
+
+    Built as a text of "0" and "1" read by ``int(…, 2)``: one byte store per rowid, the rest
+    in C, several times faster than or-ing bits one by one.
+    """
+    if not rowids:
+        return 0
+    bits = bytearray(b"0") * (max(rowids) + 1)
+    for rowid in rowids:
+        bits[rowid] = 49  # "1"
+    bits.reverse()
+    return int(bits, 2)
+
+
+def rowids_of(mask: int) -> list[int]:
+    """The rowids of the set bits of ``mask``, in increasing order."""
+    found: list[int] = []
+    for index, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
+        if byte:
+            base = index * 8
+            found.extend(base + bit for bit in _BITS[byte])
+    return found
+
+
+def bit_string(mask: int) -> str:
+    """``mask`` as "0"/"1" characters, lowest bit first: ``bits[rowid] == "1"`` tests a
+    rowid in tens of nanoseconds (shifting a bitmask of thousands of bits costs more)."""
+    return bin(mask)[:1:-1]
+
+
 @dataclass(frozen=True)
 class _Table:
-    """What search needs of every template, in memory, one dict per column (rowid → value).
+    """What search needs of every template, in memory.
 
-    Sets of templates are also kept as bitmasks (bit ``rowid`` set): a filter is an ``&``
-    and a facet count a ``bit_count()``, a few microseconds each whatever the number of
-    matches.
+    Sets of templates are kept as bitmasks (bit ``rowid`` set): a filter is an ``&`` and a
+    facet count a ``bit_count()``, a few microseconds each whatever the number of matches.
     """
 
-    tool_key: dict[int, str]
-    tags: dict[int, frozenset[str]]
-    title_key: dict[int, str]
     summary: dict[int, TemplateSummary]
+    title_order: list[int]
+    """Every rowid, by title (case-folded), then rowid."""
+    title_rank: dict[int, int]
+    """Position of each rowid in :attr:`title_order`."""
     tool_names: dict[str, str]
     """Display name of each tool key."""
-    tool_masks: dict[str, int] = field(default_factory=dict)
-    tag_masks: dict[str, int] = field(default_factory=dict)
-    all_mask: int = 0
+    tool_masks: dict[str, int]
+    tag_masks: dict[str, int]
+    all_mask: int
 
-    def mask_of(self, rowids: Iterable[int]) -> int:
-        """The bitmask of ``rowids`` (built in a byte array: one small int op each)."""
-        bits = bytearray((self.all_mask.bit_length() >> 3) + 1)
-        for rowid in rowids:
-            bits[rowid >> 3] |= 1 << (rowid & 7)
-        return int.from_bytes(bits, "little")
-
-    @staticmethod
-    def rowids_of(mask: int) -> list[int]:
-        """The rowids of the set bits of ``mask``, in increasing order."""
-        found: list[int] = []
-        for index, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
-            if byte:
-                base = index * 8
-                found.extend(base + bit for bit in _BITS[byte])
-        return found
+    def by_title(self, mask: int, count: int) -> list[int]:
+        """The first ``count`` rowids of ``mask`` in title order."""
+        found = mask.bit_count()
+        if not found or count <= 0:
+            return []
+        if found * 8 < len(self.title_order):  # few: sort them
+            return heapq.nsmallest(count, rowids_of(mask), key=self.title_rank.__getitem__)
+        # many: walk the title order, about count * len / found steps
+        bits, taken = bit_string(mask), []
+        size = len(bits)
+        for rowid in self.title_order:
+            if rowid < size and bits[rowid] == "1":
+                taken.append(rowid)
+                if len(taken) == count:
+                    break
+        return taken
 
 
 def fold(text: str) -> list[str]:
@@ -625,30 +662,45 @@ class TemplateIndex:
         with self._lock:
             if generation == self._table_generation and self._table is not None:
                 return self._table
-        columns: tuple[dict[int, str], dict[int, frozenset[str]], dict[int, str]]
-        columns = ({}, {}, {})
         summaries: dict[int, TemplateSummary] = {}
+        titles: list[tuple[str, int]] = []
         tool_names: dict[str, str] = {}
-        tool_masks: dict[str, int] = defaultdict(int)
-        tag_masks: dict[str, int] = defaultdict(int)
+        tool_rows: dict[str, list[int]] = defaultdict(list)
+        tag_rows: dict[str, list[int]] = defaultdict(list)
         for row in conn.execute(f"SELECT {SUMMARY_COLUMNS}, tool_key FROM templates"):  # noqa: S608
             rowid, summary, tool_key = row[0], _summary(row), row[-1]
-            columns[0][rowid] = tool_key
-            columns[1][rowid] = frozenset(summary.tags)
-            columns[2][rowid] = summary.title.casefold()
             summaries[rowid] = summary
+            titles.append((summary.title.casefold(), rowid))
             tool_names.setdefault(tool_key, summary.tool)
-            tool_masks[tool_key] |= 1 << rowid
+            tool_rows[tool_key].append(rowid)
             for tag in summary.tags:
-                tag_masks[tag] |= 1 << rowid
-        table = _Table(*columns, summaries, tool_names, dict(tool_masks), dict(tag_masks))
-        all_mask = 0
-        for rowid in summaries:
-            all_mask |= 1 << rowid
-        table = replace(table, all_mask=all_mask)
+                tag_rows[tag].append(rowid)
+        title_order = [rowid for _title, rowid in sorted(titles)]
+        table = _Table(
+            summary=summaries,
+            title_order=title_order,
+            title_rank={rowid: n for n, rowid in enumerate(title_order)},
+            tool_names=tool_names,
+            tool_masks={key: mask_of(rows) for key, rows in tool_rows.items()},
+            tag_masks={tag: mask_of(rows) for tag, rows in tag_rows.items()},
+            all_mask=mask_of(title_order),
+        )
         with self._lock:
             self._table, self._table_generation = table, generation
         return table
+
+    @staticmethod
+    def _mask(conn: sqlite3.Connection, sql: str, match: str) -> int:
+        """The bitmask of the rowids an FTS query (:data:`MASK_SQL`) matches."""
+        (text,) = conn.execute(sql, (match,)).fetchone()
+        # digits and commas only: json reads them twice as fast as split() and int()
+        return mask_of(json.loads(f"[{text}]")) if text else 0
+
+    def _matched(self, conn: sqlite3.Connection, table: _Table, query: str) -> int:
+        """The bitmask of the templates matching ``query`` (not empty)."""
+        sql = META_MASK_SQL if metadata_only(query) else MASK_SQL
+        # (a row the in-memory table does not know yet was indexed a moment ago)
+        return self._mask(conn, sql, fts_query(query)) & table.all_mask
 
     def search(
         self,
@@ -667,15 +719,8 @@ class TemplateIndex:
         conn = self._connect()
         table = self._load_table(conn)
         match = fts_query(query)
-        if match:
-            sql = META_ROWIDS_SQL if metadata_only(query) else ROWIDS_SQL
-            # (a row the in-memory table does not know yet was indexed a moment ago)
-            known = table.summary
-            rows = [rowid for (rowid,) in conn.execute(sql, (match,)) if rowid in known]
-            mask = table.mask_of(rows)
-        else:
-            rows, mask = list(table.summary), table.all_mask
-        filtered = mask
+        matched = self._matched(conn, table, query) if match else table.all_mask
+        filtered = matched
         for tag in {t.strip().lower().lstrip("#") for t in tags if t.strip()}:
             filtered &= table.tag_masks.get(tag, 0)
         # The tool facet counts ignore the tool filter, so other tools can be picked.
@@ -689,14 +734,16 @@ class TemplateIndex:
                 tools_mask |= table.tool_masks.get(key, 0)
             filtered &= tools_mask
         tag_counts = {k: n for k, m in table.tag_masks.items() if (n := (filtered & m).bit_count())}
-        matched = rows if filtered == mask else table.rowids_of(filtered)
-        page = self._rank(conn, table, query if match else "", matched, offset + limit)[offset:]
+        if match:
+            page = self._rank(conn, table, query, matched, filtered, offset + limit)
+        else:
+            page = table.by_title(filtered, offset + limit)
         return SearchPage(
             query=query,
-            total=len(matched),
+            total=filtered.bit_count(),
             limit=limit,
             offset=offset,
-            items=[table.summary[rowid] for rowid in page],
+            items=[table.summary[rowid] for rowid in page[offset:]],
             tools=sorted(
                 (Facet(table.tool_names[key], n) for key, n in tool_counts.items() if key),
                 key=lambda f: (-f.count, f.name.casefold()),
@@ -707,15 +754,17 @@ class TemplateIndex:
             ][:MAX_TAG_FACETS],
         )
 
-    @staticmethod
+    @classmethod
     def _rank(
+        cls,
         conn: sqlite3.Connection,
         table: _Table,
         query: str,
-        matched: list[int],
+        matched: int,
+        filtered: int,
         count: int,
     ) -> list[int]:
-        """The first ``count`` of ``matched``, best first.
+        """The first ``count`` templates of ``filtered`` (a bitmask), best first.
 
         Results come in three groups: every word in the title or tool; else every word in
         the title, tool, tags or description (the metadata); else the rest (some words only
@@ -723,40 +772,72 @@ class TemplateIndex:
         :data:`COLUMN_WEIGHTS`, then the title. bm25 alone saturates term frequency, so a
         long body repeating a word could outrank a title naming it: the groups prevent that.
 
-        bm25 costs time per matching template, so a group is only ranked when the groups
-        before it do not fill the page, and when the last group is large (more than
-        :data:`FULL_RANK_LIMIT`, a word found in most notebooks' code) it is ranked by bm25
-        over the metadata with any word matching, which costs little; cell text then only
-        decides what matches, not the order.
+        bm25 costs about a microsecond per matching template, so a group is only ranked when
+        the groups before it do not fill the page, and only the rows the page needs are read
+        from SQLite. When the query matched many templates (more than
+        :data:`FULL_RANK_LIMIT`: a word found in most notebooks' code) the last group is
+        not ranked by bm25 over cell text: those with some word in their metadata come
+        first, then the others, each by title.
         """
-        if not query:
-            titles = table.title_key
-            return [r for _t, r in heapq.nsmallest(count, ((titles[r], r) for r in matched))]
-        wanted = set(matched)
-        keys: list[tuple[int, float, str, int]] = []
-        for group, (sql, columns) in enumerate(RANKING_GROUPS):
-            if len(keys) >= count or not wanted:
-                break
-            if not columns and len(wanted) > FULL_RANK_LIMIT:
-                sql, match = METADATA_ANY_SQL, fts_query(query, METADATA_COLUMNS, any_word=True)
-            else:
-                match = fts_query(query, columns)
-            scores = dict(conn.execute(sql, (match,)).fetchall())
-            last = not columns
+        keys: list[tuple[int, float, int, int]] = []
+        remaining = filtered
+        groups: list[tuple[str, str]] = list(RANKING_GROUPS)
+        if matched.bit_count() <= FULL_RANK_LIMIT:
+            groups.append((FULL_BM25_SQL, ""))
+        for group, (sql, columns) in enumerate(groups):
+            if len(keys) >= count or not remaining:
+                return cls._best(keys, count)
+            taken = cls._take(conn, sql, fts_query(query, columns), remaining, count - len(keys))
+            keys += [(group, score, table.title_rank[rowid], rowid) for rowid, score in taken]
+            remaining &= ~mask_of([rowid for rowid, _score in taken])
+        # Many matches: the rest in two layers, each by title.
+        layers = [remaining]
+        if remaining and len(fold(query)) > 1:
+            some = fts_query(query, METADATA_COLUMNS, any_word=True)
+            first = cls._mask(conn, META_MASK_SQL, some) & remaining
+            layers = [first, remaining & ~first]
+        for layer, part in enumerate(layers):
+            need = count - len(keys)
             keys += [
-                (group, scores.get(rowid, 0.0), table.title_key[rowid], rowid)
-                for rowid in (wanted if last else wanted.intersection(scores))
+                (len(groups), float(layer), table.title_rank[rowid], rowid)
+                for rowid in table.by_title(part, need)
             ]
-            wanted.difference_update(scores)
+        return cls._best(keys, count)
+
+    @staticmethod
+    def _best(keys: list[tuple[int, float, int, int]], count: int) -> list[int]:
         return [key[-1] for key in heapq.nsmallest(count, keys)]
+
+    @staticmethod
+    def _take(
+        conn: sqlite3.Connection, sql: str, match: str, wanted: int, count: int
+    ) -> list[tuple[int, float]]:
+        """(rowid, score) of the rows of ``wanted`` a ranking query returns, best first:
+        all of them, or the first ``count`` and those tied with the last (the title
+        decides between ties)."""
+        bits = bit_string(wanted)
+        size = len(bits)
+        taken: list[tuple[int, float]] = []
+        cutoff = None
+        with closing(conn.execute(sql, (match,))) as rows:
+            for rowid, score in rows:
+                if rowid < size and bits[rowid] == "1":
+                    if cutoff is not None and score != cutoff:
+                        break
+                    taken.append((rowid, score))
+                    if len(taken) == count:
+                        cutoff = score
+        return taken
 
     def matching_ids(self, query: str) -> list[str]:
         """The id of every template matching ``query``, unranked, without facets: the answer
         ``grep -ril`` gives, for scripts (and the benchmark's like-for-like comparison)."""
-        match = fts_query(check_search(query, 1, 0))
-        if not match:
+        query = check_search(query, 1, 0)
+        if not fts_query(query):
             return []
-        return [row[0] for row in self._connect().execute(MATCHING_IDS_SQL, (match,))]
+        conn = self._connect()
+        table = self._load_table(conn)
+        return [table.summary[rowid].id for rowid in rowids_of(self._matched(conn, table, query))]
 
     def get(self, template_id: str) -> TemplateSummary | None:
         """The indexed summary of one template, or None if it is not indexed."""
