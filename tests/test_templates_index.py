@@ -179,7 +179,7 @@ def test_many_code_only_matches_are_ordered_by_metadata_then_title(
     folder: Path, index: TemplateIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given more code-only matches than are worth ranking by bm25
-    monkeypatch.setattr("naas_lab_ext.product.templates_index.FULL_RANK_LIMIT", 2)
+    monkeypatch.setattr("naas_lab_ext.product.templates_index.RANK_LIMIT", 2)
     for name in ("c", "a", "b"):
         write_template(folder / f"s/{name}.ipynb", title=f"Tool - {name}", body=("pivot table",))
     write_template(folder / "s/d.ipynb", title="Tool - d", description="a pivot", body=("table",))
@@ -223,15 +223,16 @@ def test_filters_facets_and_paging(folder: Path, index: TemplateIndex) -> None:
     everything = index.search()
     assert everything.total == 3
     assert [i.title for i in everything.items] == sorted(i.title for i in everything.items)
-    assert {(f.name, f.count) for f in everything.tools} == {("Pandas", 2), ("Gmail", 1)}
-    assert ("pandas", 2) in {(f.name, f.count) for f in everything.tags}
+    assert everything.tools == [("Pandas", 2), ("Gmail", 1)]  # most frequent first
+    assert everything.tags[0] == ("pandas", 2)
+    assert everything.tags[1:] == sorted(everything.tags[1:], key=lambda f: f[0])  # ties by name
 
     by_tool = index.search(tools=["pandas"])  # case-insensitive
     assert {i.tool for i in by_tool.items} == {"Pandas"}
     # The tool facet ignores the tool filter (switching tool stays possible)
-    assert {f.name for f in by_tool.tools} == {"Pandas", "Gmail"}
+    assert {name for name, _count in by_tool.tools} == {"Pandas", "Gmail"}
     # The tag facet counts what the filters leave
-    assert {f.name for f in by_tool.tags} == {"pandas", "csv", "input", "join"}
+    assert {name for name, _count in by_tool.tags} == {"pandas", "csv", "input", "join"}
 
     by_tags = index.search(tags=["pandas", "#CSV"])
     assert [i.title for i in by_tags.items] == ["Pandas - Read CSV"]
@@ -358,3 +359,26 @@ def test_by_title_gives_the_first_rows_of_a_mask_in_title_order(
         expected = sorted(chosen, key=lambda r: (titles[r], r))[:count]
         assert table.by_title(mask_of(chosen), count) == expected
     assert table.by_title(0, 10) == []
+
+
+def test_a_group_too_large_for_bm25_is_ordered_by_title(
+    folder: Path, index: TemplateIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given four templates naming "report" in their titles (bm25 puts the shortest first)
+    titles = {
+        "z": "Zeta - Report",
+        "a": "Alpha - Weekly sales report for the whole team",
+        "b": "Beta - Monthly report for finance and the board",
+        "c": "Gamma - Quarterly report to share with investors",
+    }
+    for name, title in titles.items():
+        write_template(folder / f"s/{name}.ipynb", title=title, tags=())
+    write_template(folder / "s/body.ipynb", title="Aaa - Other", tags=(), body=("report",))
+    index.refresh(folder)
+    assert index.search("report").items[0].id == "s/z.ipynb"  # ranked by bm25
+    # When the title group is larger than what bm25 ranks
+    monkeypatch.setattr("naas_lab_ext.product.templates_index.RANK_LIMIT", 3)
+    ids = [i.id for i in index.search("report").items]
+    # Then it is ordered by title, still above the template naming it only in its code
+    assert ids == ["s/a.ipynb", "s/b.ipynb", "s/c.ipynb", "s/z.ipynb", "s/body.ipynb"]
+    assert [i.id for i in index.search("report", limit=2, offset=3).items] == ids[3:]

@@ -55,9 +55,9 @@ MAX_QUERY = 200
 MAX_TERMS = 12
 #: Words shorter than this match the title, tool and tags only (see :func:`fts_query`).
 SHORT_PREFIX = 3
-#: Above this many templates, the last ranking group is ordered without bm25 over cell text
-#: (see TemplateIndex._rank): ranking thousands of code matches costs more than it helps.
-FULL_RANK_LIMIT = 300
+#: A ranking group whose query matches more templates than this is ordered by title, not
+#: bm25 (see TemplateIndex._rank): bm25 costs 1-2 µs per matching template.
+RANK_LIMIT = 200
 MAX_LIMIT = 200
 MAX_TAG_FACETS = 100
 #: Notebooks larger than this are not indexed (reported as broken).
@@ -140,15 +140,8 @@ FULL_BM25_SQL = _BM25_SQL.format("templates_fts", ", ".join(map(str, COLUMN_WEIG
 SUMMARY_BY_ID_SQL = f"SELECT {SUMMARY_COLUMNS} FROM templates WHERE id = ?"  # noqa: S608
 
 
-@dataclass(frozen=True)
-class Facet:
-    """A filter value and how many results have it."""
-
-    name: str
-    count: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "count": self.count}
+#: A filter value and how many results have it: ``(name, count)``.
+Facet = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -206,8 +199,8 @@ class SearchPage:
             "offset": self.offset,
             "items": [item.to_json() for item in self.items],
             "facets": {
-                "tools": [f.to_json() for f in self.tools],
-                "tags": [f.to_json() for f in self.tags],
+                "tools": [{"name": name, "count": count} for name, count in self.tools],
+                "tags": [{"name": name, "count": count} for name, count in self.tags],
             },
         }
 
@@ -724,16 +717,19 @@ class TemplateIndex:
         for tag in {t.strip().lower().lstrip("#") for t in tags if t.strip()}:
             filtered &= table.tag_masks.get(tag, 0)
         # The tool facet counts ignore the tool filter, so other tools can be picked.
-        tool_counts = {
-            k: n for k, m in table.tool_masks.items() if (n := (filtered & m).bit_count())
-        }
+        # (count negated: sorting puts the most frequent first, then by name)
+        tool_counts = sorted(
+            [(-n, k) for k, m in table.tool_masks.items() if (n := (filtered & m).bit_count())]
+        )
         wanted_tools = {t.strip().casefold() for t in tools if t.strip()}
         if wanted_tools:
             tools_mask = 0
             for key in wanted_tools:
                 tools_mask |= table.tool_masks.get(key, 0)
             filtered &= tools_mask
-        tag_counts = {k: n for k, m in table.tag_masks.items() if (n := (filtered & m).bit_count())}
+        tag_counts = sorted(
+            [(-n, k) for k, m in table.tag_masks.items() if (n := (filtered & m).bit_count())]
+        )
         if match:
             page = self._rank(conn, table, query, matched, filtered, offset + limit)
         else:
@@ -744,14 +740,8 @@ class TemplateIndex:
             limit=limit,
             offset=offset,
             items=[table.summary[rowid] for rowid in page[offset:]],
-            tools=sorted(
-                (Facet(table.tool_names[key], n) for key, n in tool_counts.items() if key),
-                key=lambda f: (-f.count, f.name.casefold()),
-            ),
-            tags=[
-                Facet(name, n)
-                for name, n in sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            ][:MAX_TAG_FACETS],
+            tools=[(table.tool_names[key], -minus) for minus, key in tool_counts if key],
+            tags=[(tag, -minus) for minus, tag in tag_counts[:MAX_TAG_FACETS]],
         )
 
     @classmethod
@@ -772,35 +762,47 @@ class TemplateIndex:
         :data:`COLUMN_WEIGHTS`, then the title. bm25 alone saturates term frequency, so a
         long body repeating a word could outrank a title naming it: the groups prevent that.
 
-        bm25 costs about a microsecond per matching template, so a group is only ranked when
-        the groups before it do not fill the page, and only the rows the page needs are read
-        from SQLite. When the query matched many templates (more than
-        :data:`FULL_RANK_LIMIT`: a word found in most notebooks' code) the last group is
-        not ranked by bm25 over cell text: those with some word in their metadata come
-        first, then the others, each by title.
+        bm25 costs one to two microseconds per template the group's query matches (whether
+        or not the filters keep it), so a group is only ranked when the groups before it do
+        not fill the page, only the rows the page needs are read from SQLite, and a group
+        matching more than :data:`RANK_LIMIT` templates (the first letter or two of a word,
+        or a word found in most notebooks' code) is ordered by title instead: the next
+        keystroke narrows it. For the last group, those with some query word in their
+        metadata then come first.
         """
         keys: list[tuple[int, float, int, int]] = []
         remaining = filtered
-        groups: list[tuple[str, str]] = list(RANKING_GROUPS)
-        if matched.bit_count() <= FULL_RANK_LIMIT:
-            groups.append((FULL_BM25_SQL, ""))
-        for group, (sql, columns) in enumerate(groups):
+        title_rank = table.title_rank
+        for group, (sql, columns) in enumerate(RANKING_GROUPS):
             if len(keys) >= count or not remaining:
                 return cls._best(keys, count)
-            taken = cls._take(conn, sql, fts_query(query, columns), remaining, count - len(keys))
-            keys += [(group, score, table.title_rank[rowid], rowid) for rowid, score in taken]
-            remaining &= ~mask_of([rowid for rowid, _score in taken])
-        # Many matches: the rest in two layers, each by title.
+            match = fts_query(query, columns)
+            members = cls._mask(conn, META_MASK_SQL, match)
+            wanted = members & remaining
+            if not wanted:
+                continue
+            if members.bit_count() <= RANK_LIMIT:
+                taken = cls._take(conn, sql, match, wanted, count - len(keys))
+            else:
+                taken = [(rowid, 0.0) for rowid in table.by_title(wanted, count - len(keys))]
+            keys += [(group, score, title_rank[rowid], rowid) for rowid, score in taken]
+            remaining &= ~wanted
+        last = len(RANKING_GROUPS)
+        if len(keys) >= count or not remaining:
+            return cls._best(keys, count)
+        if matched.bit_count() <= RANK_LIMIT:
+            taken = cls._take(conn, FULL_BM25_SQL, fts_query(query), remaining, count - len(keys))
+            keys += [(last, score, title_rank[rowid], rowid) for rowid, score in taken]
+            return cls._best(keys, count)
         layers = [remaining]
-        if remaining and len(fold(query)) > 1:
+        if len(fold(query)) > 1:
             some = fts_query(query, METADATA_COLUMNS, any_word=True)
             first = cls._mask(conn, META_MASK_SQL, some) & remaining
             layers = [first, remaining & ~first]
         for layer, part in enumerate(layers):
-            need = count - len(keys)
             keys += [
-                (len(groups), float(layer), table.title_rank[rowid], rowid)
-                for rowid in table.by_title(part, need)
+                (last, float(layer), title_rank[rowid], rowid)
+                for rowid in table.by_title(part, count - len(keys))
             ]
         return cls._best(keys, count)
 
