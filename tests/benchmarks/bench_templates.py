@@ -7,6 +7,9 @@ varied tools, tags, 5-30 cells of markdown and code) in a temporary folder. Prin
 - re-index time after changing one file, and with nothing changed;
 - search latency p50/p95 over varied queries (type-ahead prefixes, words, two words,
   filters), each a full search as the REST route does it: ranking, facets, one page;
+  the batch is searched in several passes spread between the grep runs (the mean of the
+  median pass is the figure, and the spread of the passes is printed); and, for
+  information, once more with a pause before each search, as between keystrokes;
 - the same queries answered by ``grep -ril`` over the corpus in the same run (one grep
   per word, each on the files the previous one found), and the ratios: against the full
   search (which does more: ranking, facets, a page of summaries), and against the index
@@ -14,7 +17,7 @@ varied tools, tags, 5-30 cells of markdown and code) in a temporary folder. Prin
 
 Targets (issue 3): build <= 3 s, re-index <= 50 ms, p95 <= 10 ms, >= 50x faster than grep.
 
-Run:  python tests/benchmarks/bench_templates.py [--count 3000] [--queries 200]
+Run:  python tests/benchmarks/bench_templates.py [--count 3000] [--queries 200] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from naas_lab_ext.product.templates_index import TemplateIndex, fold
+
+#: The pause before each search of the informational "after a pause" figure.
+PAUSE_S = 0.02
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -229,7 +235,9 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def run(count: int = 3000, queries: int = 200, *, workdir: Path | None = None) -> dict[str, float]:
+def run(
+    count: int = 3000, queries: int = 200, *, rounds: int = 5, workdir: Path | None = None
+) -> dict[str, float]:
     """Run the benchmark; return the figures (milliseconds, and ratios)."""
     base = Path(tempfile.mkdtemp(prefix="bench-templates-", dir=workdir))
     try:
@@ -260,24 +268,47 @@ def run(count: int = 3000, queries: int = 200, *, workdir: Path | None = None) -
 
         batch = make_queries(queries)
         index.search("warm up")
-        # Each kind of answer over the whole batch in turn: interleaving them would time the
-        # index with caches just flushed by grep, which a long-running server does not see.
-        latencies, hits = [], 0
+        # The index answers the whole batch in a fraction of a second and grep in tens of
+        # seconds: timed in one go each, a burst of noise from a neighbour on a shared
+        # machine would weigh on one side only. So the batch is searched in several passes
+        # spread between slices of the grep runs (each query grepped once), and the median
+        # pass is the figure. Within a pass, every query runs once, in turn.
+        latencies: list[float] = []
+        pass_means: list[float] = []
+        match_means: list[float] = []
+        grep_latencies: list[float] = []
+        hits = 0
+        for round_ in range(rounds):
+            started_pass = len(latencies)
+            for query in batch:
+                started = time.perf_counter()
+                page = index.search(query.text, tools=query.tools, tags=query.tags, limit=50)
+                latencies.append((time.perf_counter() - started) * 1000)
+                hits += page.total if round_ == 0 else 0
+            pass_means.append(statistics.fmean(latencies[started_pass:]))
+            match_latencies = []
+            for query in batch:
+                started = time.perf_counter()
+                index.matching_ids(" ".join(query.words()))
+                match_latencies.append((time.perf_counter() - started) * 1000)
+            match_means.append(statistics.fmean(match_latencies))
+            for query in batch[round_::rounds]:
+                started = time.perf_counter()
+                grep(query.words(), corpus)
+                grep_latencies.append((time.perf_counter() - started) * 1000)
+        # Informational: each search after a pause, as between keystrokes. An idle CPU of
+        # a shared machine runs other work, and the next search refills its caches.
+        # The floor: a search matching nothing, after the same pause.
+        paused, floor = [], []
         for query in batch:
+            time.sleep(PAUSE_S)
             started = time.perf_counter()
-            page = index.search(query.text, tools=query.tools, tags=query.tags, limit=50)
-            latencies.append((time.perf_counter() - started) * 1000)
-            hits += page.total
-        match_latencies = []
-        for query in batch:
+            index.search(query.text, tools=query.tools, tags=query.tags, limit=50)
+            paused.append((time.perf_counter() - started) * 1000)
+            time.sleep(PAUSE_S)
             started = time.perf_counter()
-            index.matching_ids(" ".join(query.words()))
-            match_latencies.append((time.perf_counter() - started) * 1000)
-        grep_latencies = []
-        for query in batch:
-            started = time.perf_counter()
-            grep(query.words(), corpus)
-            grep_latencies.append((time.perf_counter() - started) * 1000)
+            index.search("qqqqqqqq")
+            floor.append((time.perf_counter() - started) * 1000)
         index.close()
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -291,14 +322,19 @@ def run(count: int = 3000, queries: int = 200, *, workdir: Path | None = None) -
         "reindex_one_ms": reindex_ms,
         "search_p50_ms": percentile(latencies, 0.50),
         "search_p95_ms": percentile(latencies, 0.95),
-        "search_mean_ms": statistics.fmean(latencies),
+        "search_mean_ms": statistics.median(pass_means),
+        "search_pass_min_ms": min(pass_means),
+        "search_pass_max_ms": max(pass_means),
+        "rounds": rounds,
+        "paused_mean_ms": statistics.fmean(paused),
+        "paused_speedup_mean": statistics.fmean(grep_latencies) / statistics.fmean(paused),
+        "paused_floor_ms": statistics.fmean(floor),
         "grep_p50_ms": percentile(grep_latencies, 0.50),
         "grep_mean_ms": statistics.fmean(grep_latencies),
-        "match_p50_ms": percentile(match_latencies, 0.50),
-        "match_mean_ms": statistics.fmean(match_latencies),
-        "speedup_mean": statistics.fmean(grep_latencies) / statistics.fmean(latencies),
+        "match_mean_ms": statistics.median(match_means),
+        "speedup_mean": statistics.fmean(grep_latencies) / statistics.median(pass_means),
         "speedup_p50": percentile(grep_latencies, 0.50) / percentile(latencies, 0.50),
-        "match_speedup_mean": statistics.fmean(grep_latencies) / statistics.fmean(match_latencies),
+        "match_speedup_mean": statistics.fmean(grep_latencies) / statistics.median(match_means),
         "mean_hits": hits / len(batch),
     }
 
@@ -307,8 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--count", type=int, default=3000, help="notebooks in the corpus")
     parser.add_argument("--queries", type=int, default=200, help="search queries to time")
+    parser.add_argument("--rounds", type=int, default=5, help="search passes over the queries")
     args = parser.parse_args(argv)
-    r = run(args.count, args.queries)
+    r = run(args.count, args.queries, rounds=args.rounds)
 
     def mark(ok: bool) -> str:
         return "ok" if ok else "MISSED"
@@ -327,9 +364,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"re-index, nothing changed: {r['noop_refresh_ms']:8.1f} ms")
     print(
-        f"search ({r['queries']:.0f} queries, {r['mean_hits']:.0f} hits on average): "
-        f"p50 {r['search_p50_ms']:.2f} ms, p95 {r['search_p95_ms']:.2f} ms "
-        f"(target p95 <= 10 ms  {mark(r['search_p95_ms'] <= 10)})"
+        f"search ({r['queries']:.0f} queries x {r['rounds']:.0f} passes, "
+        f"{r['mean_hits']:.0f} hits on average): p50 {r['search_p50_ms']:.2f} ms, "
+        f"p95 {r['search_p95_ms']:.2f} ms (target p95 <= 10 ms  {mark(r['search_p95_ms'] <= 10)})"
+    )
+    print(
+        f"search mean, median pass:  {r['search_mean_ms']:.2f} ms "
+        f"(passes {r['search_pass_min_ms']:.2f} to {r['search_pass_max_ms']:.2f} ms)"
     )
     print(
         f"grep -ril, same queries:   p50 {r['grep_p50_ms']:.1f} ms, mean {r['grep_mean_ms']:.1f} ms"
@@ -339,8 +380,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(mean), {r['speedup_p50']:.0f}x (p50)   target >= 50x  {mark(r['speedup_mean'] >= 50)}"
     )
     print(
-        f"speed-up over grep, grep's answer (all matches, unranked; p50 "
-        f"{r['match_p50_ms']:.2f} ms): {r['match_speedup_mean']:.0f}x (mean)   target >= 50x  "
+        f"  (informational) each search after a {PAUSE_S * 1000:.0f} ms pause: mean "
+        f"{r['paused_mean_ms']:.2f} ms, {r['paused_speedup_mean']:.0f}x grep (a search matching "
+        f"nothing: {r['paused_floor_ms']:.2f} ms): an idle CPU of a shared machine runs other "
+        "work, and the next search refills its caches"
+    )
+    print(
+        f"speed-up over grep, grep's answer (all matches, unranked; mean "
+        f"{r['match_mean_ms']:.2f} ms): {r['match_speedup_mean']:.0f}x (mean)   target >= 50x  "
         f"{mark(r['match_speedup_mean'] >= 50)}"
     )
     return 0
