@@ -161,7 +161,12 @@ class ProductsHandler(NaasHandler):
     async def post(self) -> None:
         spec = ProductSpec.from_json(self.json_body())
         created = await self.blocking(
-            create_product, self.root, spec, framework_version=__version__, git=self.app.git_init
+            create_product,
+            self.root,
+            spec,
+            framework_version=__version__,
+            git=self.app.git_init,
+            reserved={self.app.templates_folder},
         )
         self.set_header("Location", self.reverse_path("products", created.product.path))
         self.reply(created.to_json(), status=201)

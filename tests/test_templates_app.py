@@ -22,12 +22,18 @@ def source(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def templates_folder_name() -> str:
+    return "__templates__"
+
+
+@pytest.fixture
 def jp_server_config(
-    jp_server_config: dict[str, Any], source: Path, tmp_path: Path
+    jp_server_config: dict[str, Any], source: Path, tmp_path: Path, templates_folder_name: str
 ) -> dict[str, Any]:
     return {
         **jp_server_config,
         "NaasLabExtApp": {
+            "templates_folder": templates_folder_name,
             "template_sources": [str(source)],
             "templates_include_default": False,
             "templates_index_dir": str(tmp_path / "index"),
@@ -111,3 +117,20 @@ def test_traits_are_validated() -> None:
     with pytest.raises(TraitError, match="not allowed"):
         NaasLabExtApp(templates_folder=".hidden")
     assert NaasLabExtApp(templates_folder="_library").templates_folder == "_library"
+
+
+@pytest.mark.parametrize("templates_folder_name", ["_library"])
+async def test_no_product_is_created_in_a_renamed_templates_folder(
+    extension: NaasLabExtApp, api: Any, root: Path
+) -> None:
+    # Given the templates folder configured under another name
+    assert extension.templates_folder == "_library"
+    # When a product is asked for inside it
+    status, body = await api("POST", "products", body={"name": "sales", "parent": "_library"})
+    # Then it is refused, and nothing is written there
+    assert status == 400 and body["field"] == "parent", body
+    assert "read-only" in body["message"]
+    assert not (root / "_library" / "sales").exists()
+    # The default name is an ordinary folder then
+    status, _body = await api("POST", "products", body={"name": "sales", "parent": "__templates__"})
+    assert status == 201

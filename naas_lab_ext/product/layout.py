@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -207,12 +208,13 @@ def _git_init(folder: Path, spec: ProductSpec) -> str:
     return git("rev-parse", "HEAD")
 
 
-def check_target(root: Path, spec: ProductSpec) -> Path:
-    """Resolve where the product goes and refuse anything that would clash or escape."""
+def check_target(root: Path, spec: ProductSpec, reserved: Iterable[str] = RESERVED_FOLDERS) -> Path:
+    """Resolve where the product goes and refuse anything that would clash or escape, or
+    land in a ``reserved`` top-level folder (the read-only templates folder)."""
     parent = resolve_inside(root, spec.parent, field="parent")
     target = resolve_inside(root, "/".join(p for p in (spec.parent, spec.name) if p), field="name")
     top = to_api_path(root, target).split("/")[0]
-    if top in RESERVED_FOLDERS:
+    if top in set(reserved):
         raise InvalidInput(
             f"'{top}' is read-only: create the product somewhere else.", field="parent"
         )
@@ -251,14 +253,16 @@ def create_product(
     *,
     framework_version: str,
     git: bool = True,
+    reserved: Iterable[str] = RESERVED_FOLDERS,
 ) -> CreatedProduct:
-    """Create the product described by ``spec`` under ``root``.
+    """Create the product described by ``spec`` under ``root``; never inside one of the
+    ``reserved`` top-level folders (the templates folder).
 
     Raises :class:`InvalidInput` or :class:`Conflict` (nothing is written in that case).
     """
     root_path = Path(root)
     spec = spec.validated()
-    target = check_target(root_path, spec)
+    target = check_target(root_path, spec, reserved)
     target.parent.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(
         name=spec.name,
