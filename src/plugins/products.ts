@@ -95,6 +95,8 @@ export const productsPlugin: JupyterFrontEndPlugin<INaasLab> = {
     const panel = new SidebarPanel({ model, create, open, defaults });
     app.shell.add(panel, 'left', { rank: 150 });
     restorer?.add(panel, PANEL_ID);
+    // The shell restores the sections' sizes once every plugin added its own.
+    void app.restored.then(() => panel.repairLayout());
 
     app.commands.addCommand(CommandIDs.newProduct, {
       label: 'New data product',

@@ -20,6 +20,8 @@ import { ProductForm } from './ProductForm';
 import { ProductListWidget } from './ProductList';
 
 export const PANEL_ID = 'naas-lab-ext-panel';
+/** An expanded section with less than this share of the panel's height has none to show. */
+const MIN_SHARE = 0.02;
 
 export interface ISidebarPanelOptions {
   model: ProductsModel;
@@ -142,6 +144,25 @@ export class SidebarPanel extends SidePanel {
       widget.isHidden ? 0 : widget.hasClass('naas-TemplatesSection') ? 2 : 1
     );
     accordion.setRelativeSizes(weights);
+  }
+
+  /**
+   * Share the room again if an expanded section has (almost) none. JupyterLab restores
+   * the sections' sizes and folding by position, so a layout saved by another version of
+   * this panel (sections added or moved since) can leave a section open with no height.
+   */
+  repairLayout(): void {
+    const accordion = this.content;
+    if (!(accordion instanceof AccordionPanel)) {
+      return;
+    }
+    const sizes = accordion.relativeSizes();
+    const squeezed = accordion.widgets.some(
+      (widget, index) => !widget.isHidden && (sizes[index] ?? 0) < MIN_SHARE
+    );
+    if (squeezed) {
+      this.rebalance();
+    }
   }
 
   /** Fold the section holding `widget`. */

@@ -120,3 +120,44 @@ test.describe('Data Products panel', () => {
     await page.theme.setLightTheme();
   });
 });
+
+test.describe('Data Products panel, restored from an older layout', () => {
+  test('gives every open section room again', async ({ page }) => {
+    const panel = new ProductsPanel(page);
+    await panel.open();
+    // Given a saved layout with a section open but no height: what JupyterLab restores,
+    // by position, from a layout saved by another version of the panel
+    await page.evaluate(id => {
+      const side = [...window.jupyterapp.shell.widgets('left')].find(w => w.id === id) as
+        | { content: { expand(i: number): void; setRelativeSizes(s: number[]): void } }
+        | undefined;
+      side?.content.expand(1);
+      side?.content.setRelativeSizes([0.5, 0, 0.5, 0, 0]);
+      // (switching tabs makes the shell save its layout)
+      window.jupyterapp.shell.activateById('filebrowser');
+      window.jupyterapp.shell.activateById(id);
+    }, PANEL_ID);
+    const heights = async (): Promise<number[]> =>
+      panel.root.evaluate(root =>
+        Array.from(root.querySelectorAll('[aria-expanded="true"][aria-controls]')).map(
+          header =>
+            document.getElementById(header.getAttribute('aria-controls') ?? '')
+              ?.getBoundingClientRect().height ?? 0
+        )
+      );
+    expect(Math.min(...(await heights()))).toBeLessThan(20);
+    // (the layout is saved a moment after it changes)
+    await page.waitForTimeout(1500);
+
+    // When the page is loaded again
+    await page.evaluate(() => window.location.reload());
+    await expect(page.locator(`.jp-SideBar [data-id="${PANEL_ID}"]`)).toBeVisible({
+      timeout: 30000
+    });
+    await panel.open();
+
+    // Then every open section has room
+    await expect.poll(async () => (await heights()).length).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => Math.min(...(await heights()))).toBeGreaterThan(40);
+  });
+});
