@@ -11,13 +11,17 @@ import pytest
 
 from naas_lab_ext.product.errors import InvalidInput
 from naas_lab_ext.product.templates_index import (
+    META_MASK_SQL,
     TemplateIndex,
     _Table,
+    _Words,
     bit_string,
+    fold,
     fts_query,
     mask_of,
     rowids_of,
 )
+from tests.benchmarks.bench_templates import generate_corpus
 from tests.template_factory import write_template
 
 
@@ -353,6 +357,8 @@ def test_by_title_gives_the_first_rows_of_a_mask_in_title_order(
         tool_masks={},
         tag_masks={},
         all_mask=mask_of(rowids),
+        title_tool_words=_Words.build({}),
+        metadata_words=_Words.build({}),
     )
     chosen = [r for r in rowids if rng.random() < density]
     for count in (1, 10, 50, 1000):
@@ -382,3 +388,42 @@ def test_a_group_too_large_for_bm25_is_ordered_by_title(
     # Then it is ordered by title, still above the template naming it only in its code
     assert ids == ["s/a.ipynb", "s/b.ipynb", "s/c.ipynb", "s/z.ipynb", "s/body.ipynb"]
     assert [i.id for i in index.search("report", limit=2, offset=3).items] == ids[3:]
+
+
+def test_word_bitmasks_agree_with_fts5_on_the_ranking_groups(
+    folder: Path, index: TemplateIndex
+) -> None:
+    # Given varied templates (accents, "_" and "-" inside words, tags, descriptions)
+    generate_corpus(folder, 60)
+    write_template(
+        folder / "s/odd.ipynb",
+        title="Café_Data - Résumé été",
+        tags=("data-lake", "naïve"),
+        description="Crème brûlée ÉTÉ_2024 and x-ray",
+    )
+    index.refresh(folder)
+    conn = index._connect()
+    table = index._load_table(conn)
+    queries = [
+        *("r", "re", "rea", "read", "pandas", "dat", "data-l", "cafe", "resume", "ete"),
+        *("creme", "brulee", "x", "ray", "naive", "2024"),
+        "read data",
+        "send email",
+        "plot ch",
+        "lake naive",
+        "zzz",
+        "é",
+    ]
+    for query in queries:
+        words = fold(query)
+        for words_of_group, columns in (
+            (table.title_tool_words, "title tool"),
+            (table.metadata_words, "title tool tags description"),
+        ):
+            # Then the in-memory words find exactly what FTS5 finds in those columns
+            fts = index._mask(conn, META_MASK_SQL, fts_query(query, columns))
+            assert words_of_group.every(words) == fts, (query, columns)
+        any_fts = index._mask(
+            conn, META_MASK_SQL, fts_query(query, "title tool tags description", any_word=True)
+        )
+        assert table.metadata_words.some(words) == any_fts, query

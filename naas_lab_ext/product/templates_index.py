@@ -19,13 +19,15 @@ the file read, and only when its SHA-1 differs is it parsed again.
 
 Searching ranks with ``bm25`` and per-column weights (title and tool above tags, description
 and body text); each word of the query matches as a prefix, so results follow typing.
-SQLite returns the matching rowids as one text, read into a bitmask; filters (tool, tags)
-and facet counts are ``&`` and ``bit_count()`` against bitmasks of an in-memory table that
-is reloaded when the generation changes. Only the rows one page needs are ranked.
+SQLite returns the matching rowids as one text, read into a bitmask; filters (tool, tags),
+facet counts and the ranking groups are ``&``, ``|`` and ``bit_count()`` against bitmasks
+of an in-memory table (per tool, tag and metadata word) that is reloaded when the
+generation changes. Only the rows one page needs are ranked by bm25.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import json
@@ -279,6 +281,44 @@ def bit_string(mask: int) -> str:
 
 
 @dataclass(frozen=True)
+class _Words:
+    """The templates each metadata word appears in, as bitmasks, with the words sorted so
+    that every word starting with a prefix is one contiguous range."""
+
+    masks: dict[str, int]
+    sorted_words: list[str]
+
+    @classmethod
+    def build(cls, rows: dict[str, list[int]]) -> _Words:
+        return cls({word: mask_of(ids) for word, ids in rows.items()}, sorted(rows))
+
+    def starting_with(self, prefix: str) -> int:
+        """The templates with a word starting with ``prefix`` (as FTS5's ``"prefix"*``)."""
+        words, found = self.sorted_words, 0
+        index = bisect.bisect_left(words, prefix)
+        while index < len(words) and words[index].startswith(prefix):
+            found |= self.masks[words[index]]
+            index += 1
+        return found
+
+    def every(self, prefixes: Sequence[str]) -> int:
+        """The templates with a word starting with each of ``prefixes``."""
+        found = -1
+        for prefix in prefixes:
+            found &= self.starting_with(prefix)
+            if not found:
+                break
+        return max(found, 0)
+
+    def some(self, prefixes: Sequence[str]) -> int:
+        """The templates with a word starting with any of ``prefixes``."""
+        found = 0
+        for prefix in prefixes:
+            found |= self.starting_with(prefix)
+        return found
+
+
+@dataclass(frozen=True)
 class _Table:
     """What search needs of every template, in memory.
 
@@ -296,6 +336,10 @@ class _Table:
     tool_masks: dict[str, int]
     tag_masks: dict[str, int]
     all_mask: int
+    title_tool_words: _Words
+    """The words of the titles and tools (ranking group 0, without an FTS5 query)."""
+    metadata_words: _Words
+    """The words of the titles, tools, tags and descriptions (ranking group 1)."""
 
     def by_title(self, mask: int, count: int) -> list[int]:
         """The first ``count`` rowids of ``mask`` in title order."""
@@ -660,6 +704,8 @@ class TemplateIndex:
         tool_names: dict[str, str] = {}
         tool_rows: dict[str, list[int]] = defaultdict(list)
         tag_rows: dict[str, list[int]] = defaultdict(list)
+        title_tool_rows: dict[str, list[int]] = defaultdict(list)
+        metadata_rows: dict[str, list[int]] = defaultdict(list)
         for row in conn.execute(f"SELECT {SUMMARY_COLUMNS}, tool_key FROM templates"):  # noqa: S608
             rowid, summary, tool_key = row[0], _summary(row), row[-1]
             summaries[rowid] = summary
@@ -668,6 +714,13 @@ class TemplateIndex:
             tool_rows[tool_key].append(rowid)
             for tag in summary.tags:
                 tag_rows[tag].append(rowid)
+            # the words as the metadata FTS columns hold them (see _upsert)
+            title_tool = set(fold(f"{summary.title} {summary.tool}"))
+            for word in title_tool:
+                title_tool_rows[word].append(rowid)
+            other = " ".join((*summary.tags, summary.description))
+            for word in title_tool.union(fold(other)):
+                metadata_rows[word].append(rowid)
         title_order = [rowid for _title, rowid in sorted(titles)]
         table = _Table(
             summary=summaries,
@@ -677,6 +730,8 @@ class TemplateIndex:
             tool_masks={key: mask_of(rows) for key, rows in tool_rows.items()},
             tag_masks={tag: mask_of(rows) for tag, rows in tag_rows.items()},
             all_mask=mask_of(title_order),
+            title_tool_words=_Words.build(title_tool_rows),
+            metadata_words=_Words.build(metadata_rows),
         )
         with self._lock:
             self._table, self._table_generation = table, generation
@@ -769,24 +824,34 @@ class TemplateIndex:
         or a word found in most notebooks' code) is ordered by title instead: the next
         keystroke narrows it. For the last group, those with some query word in their
         metadata then come first.
+
+        Who belongs to a group comes from the in-memory word bitmasks of the metadata (the
+        same words FTS5 holds in those columns), so SQLite only runs the bm25 queries.
         """
         keys: list[tuple[int, float, int, int]] = []
         remaining = filtered
         title_rank = table.title_rank
+        words = fold(query)[:MAX_TERMS]
         for group, (sql, columns) in enumerate(RANKING_GROUPS):
             if len(keys) >= count or not remaining:
                 return cls._best(keys, count)
-            match = fts_query(query, columns)
-            members = cls._mask(conn, META_MASK_SQL, match)
+            # Who is in the group: from the in-memory word bitmasks (no FTS5 query).
+            group_words = table.title_tool_words if group == 0 else table.metadata_words
+            members = group_words.every(words)
             wanted = members & remaining
             if not wanted:
                 continue
-            if members.bit_count() <= RANK_LIMIT:
-                taken = cls._take(conn, sql, match, wanted, count - len(keys))
+            if wanted.bit_count() == 1:  # nothing to order
+                taken = [(wanted.bit_length() - 1, 0.0)]
+                remaining &= ~wanted
+            elif members.bit_count() <= RANK_LIMIT:
+                taken = cls._take(conn, sql, fts_query(query, columns), wanted, count - len(keys))
+                # (a row FTS5 did not return stays for the next group)
+                remaining &= ~mask_of([rowid for rowid, _score in taken])
             else:
                 taken = [(rowid, 0.0) for rowid in table.by_title(wanted, count - len(keys))]
+                remaining &= ~wanted
             keys += [(group, score, title_rank[rowid], rowid) for rowid, score in taken]
-            remaining &= ~wanted
         last = len(RANKING_GROUPS)
         if len(keys) >= count or not remaining:
             return cls._best(keys, count)
@@ -795,9 +860,8 @@ class TemplateIndex:
             keys += [(last, score, title_rank[rowid], rowid) for rowid, score in taken]
             return cls._best(keys, count)
         layers = [remaining]
-        if len(fold(query)) > 1:
-            some = fts_query(query, METADATA_COLUMNS, any_word=True)
-            first = cls._mask(conn, META_MASK_SQL, some) & remaining
+        if len(words) > 1:
+            first = table.metadata_words.some(words) & remaining
             layers = [first, remaining & ~first]
         for layer, part in enumerate(layers):
             keys += [

@@ -7,9 +7,9 @@ varied tools, tags, 5-30 cells of markdown and code) in a temporary folder. Prin
 - re-index time after changing one file, and with nothing changed;
 - search latency p50/p95 over varied queries (type-ahead prefixes, words, two words,
   filters), each a full search as the REST route does it: ranking, facets, one page;
-  the batch is searched in several passes spread between the grep runs (the mean of the
-  median pass is the figure, and the spread of the passes is printed); and, for
-  information, once more with a pause before each search, as between keystrokes;
+  the batch is searched in several passes (the mean of the median pass is the figure, and
+  the spread of the passes is printed); and, for information, once more with a pause
+  before each search, as between keystrokes;
 - the same queries answered by ``grep -ril`` over the corpus in the same run (one grep
   per word, each on the files the previous one found), and the ratios: against the full
   search (which does more: ranking, facets, a page of summaries), and against the index
@@ -268,15 +268,12 @@ def run(
 
         batch = make_queries(queries)
         index.search("warm up")
-        # The index answers the whole batch in a fraction of a second and grep in tens of
-        # seconds: timed in one go each, a burst of noise from a neighbour on a shared
-        # machine would weigh on one side only. So the batch is searched in several passes
-        # spread between slices of the grep runs (each query grepped once), and the median
-        # pass is the figure. Within a pass, every query runs once, in turn.
+        # Each kind of answer over the whole batch in turn, the index's in several passes
+        # (the median pass is the figure: a burst of noise from a neighbour on a shared
+        # machine then weighs on one pass, not on the figure). Interleaving them with grep
+        # would time the index with caches just flushed by grep (see the paused figure).
         latencies: list[float] = []
         pass_means: list[float] = []
-        match_means: list[float] = []
-        grep_latencies: list[float] = []
         hits = 0
         for round_ in range(rounds):
             started_pass = len(latencies)
@@ -286,16 +283,19 @@ def run(
                 latencies.append((time.perf_counter() - started) * 1000)
                 hits += page.total if round_ == 0 else 0
             pass_means.append(statistics.fmean(latencies[started_pass:]))
+        match_means: list[float] = []
+        for _round in range(rounds):
             match_latencies = []
             for query in batch:
                 started = time.perf_counter()
                 index.matching_ids(" ".join(query.words()))
                 match_latencies.append((time.perf_counter() - started) * 1000)
             match_means.append(statistics.fmean(match_latencies))
-            for query in batch[round_::rounds]:
-                started = time.perf_counter()
-                grep(query.words(), corpus)
-                grep_latencies.append((time.perf_counter() - started) * 1000)
+        grep_latencies: list[float] = []
+        for query in batch:
+            started = time.perf_counter()
+            grep(query.words(), corpus)
+            grep_latencies.append((time.perf_counter() - started) * 1000)
         # Informational: each search after a pause, as between keystrokes. An idle CPU of
         # a shared machine runs other work, and the next search refills its caches.
         # The floor: a search matching nothing, after the same pause.
