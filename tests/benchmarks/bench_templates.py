@@ -7,9 +7,9 @@ varied tools, tags, 5-30 cells of markdown and code) in a temporary folder. Prin
 - re-index time after changing one file, and with nothing changed;
 - search latency p50/p95 over varied queries (type-ahead prefixes, words, two words,
   filters), each a full search as the REST route does it: ranking, facets, one page;
-  the batch is searched in several passes (the mean of the median pass is the figure, and
-  the spread of the passes is printed); and, for information, once more with a pause
-  before each search, as between keystrokes;
+  the batch is searched in several passes spread over the grep runs (the mean of the
+  median pass is the figure, and the spread of the passes is printed); and, for
+  information, once more with a pause before each search, as between keystrokes;
 - the same queries answered by ``grep -ril`` over the corpus in the same run (one grep
   per word, each on the files the previous one found), and the ratios: against the full
   search (which does more: ranking, facets, a page of summaries), and against the index
@@ -17,7 +17,7 @@ varied tools, tags, 5-30 cells of markdown and code) in a temporary folder. Prin
 
 Targets (issue 3): build <= 3 s, re-index <= 50 ms, p95 <= 10 ms, >= 50x faster than grep.
 
-Run:  python tests/benchmarks/bench_templates.py [--count 3000] [--queries 200] [--rounds 5]
+Run:  python tests/benchmarks/bench_templates.py [--count 3000] [--queries 200] [--rounds 9]
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 def run(
-    count: int = 3000, queries: int = 200, *, rounds: int = 5, workdir: Path | None = None
+    count: int = 3000, queries: int = 200, *, rounds: int = 9, workdir: Path | None = None
 ) -> dict[str, float]:
     """Run the benchmark; return the figures (milliseconds, and ratios)."""
     base = Path(tempfile.mkdtemp(prefix="bench-templates-", dir=workdir))
@@ -268,12 +268,15 @@ def run(
 
         batch = make_queries(queries)
         index.search("warm up")
-        # Each kind of answer over the whole batch in turn, the index's in several passes
-        # (the median pass is the figure: a burst of noise from a neighbour on a shared
-        # machine then weighs on one pass, not on the figure). Interleaving them with grep
-        # would time the index with caches just flushed by grep (see the paused figure).
+        # The index answers the batch in a fraction of a second, grep in tens of seconds, and
+        # a shared machine has slower and faster spells lasting seconds. So the batch is
+        # searched in several passes spread over the grep runs (a slice of the queries is
+        # grepped after each pass, each query once): both sides are timed over the same
+        # spells, and the median pass is the figure.
         latencies: list[float] = []
         pass_means: list[float] = []
+        match_means: list[float] = []
+        grep_latencies: list[float] = []
         hits = 0
         for round_ in range(rounds):
             started_pass = len(latencies)
@@ -283,19 +286,16 @@ def run(
                 latencies.append((time.perf_counter() - started) * 1000)
                 hits += page.total if round_ == 0 else 0
             pass_means.append(statistics.fmean(latencies[started_pass:]))
-        match_means: list[float] = []
-        for _round in range(rounds):
             match_latencies = []
             for query in batch:
                 started = time.perf_counter()
                 index.matching_ids(" ".join(query.words()))
                 match_latencies.append((time.perf_counter() - started) * 1000)
             match_means.append(statistics.fmean(match_latencies))
-        grep_latencies: list[float] = []
-        for query in batch:
-            started = time.perf_counter()
-            grep(query.words(), corpus)
-            grep_latencies.append((time.perf_counter() - started) * 1000)
+            for query in batch[round_::rounds]:
+                started = time.perf_counter()
+                grep(query.words(), corpus)
+                grep_latencies.append((time.perf_counter() - started) * 1000)
         # Informational: each search after a pause, as between keystrokes. An idle CPU of
         # a shared machine runs other work, and the next search refills its caches.
         # The floor: a search matching nothing, after the same pause.
@@ -343,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--count", type=int, default=3000, help="notebooks in the corpus")
     parser.add_argument("--queries", type=int, default=200, help="search queries to time")
-    parser.add_argument("--rounds", type=int, default=5, help="search passes over the queries")
+    parser.add_argument("--rounds", type=int, default=9, help="search passes over the queries")
     args = parser.parse_args(argv)
     r = run(args.count, args.queries, rounds=args.rounds)
 
@@ -386,9 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "work, and the next search refills its caches"
     )
     print(
-        f"speed-up over grep, grep's answer (all matches, unranked; mean "
-        f"{r['match_mean_ms']:.2f} ms): {r['match_speedup_mean']:.0f}x (mean)   target >= 50x  "
-        f"{mark(r['match_speedup_mean'] >= 50)}"
+        f"  (for comparison) the index giving grep's own answer, every match unranked: mean "
+        f"{r['match_mean_ms']:.2f} ms, {r['match_speedup_mean']:.0f}x grep"
     )
     return 0
 
