@@ -20,7 +20,16 @@ if [ ! -e "$WORKSPACE/sales-report/product.json" ]; then
     --contact-name "Demo User" --contact-email "demo@example.com"
 fi
 
+# The demo's own Lab settings and layouts (yours are left alone), without the prompt
+# about Jupyter news.
+STATE=${NAAS_DEMO_STATE:-$PWD/.demo-state}
+mkdir -p "$STATE/settings/@jupyterlab/apputils-extension" "$STATE/workspaces"
+NEWS="$STATE/settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+[ -e "$NEWS" ] || printf '{ "fetchNews": "false" }\n' > "$NEWS"
+
 extra=()
 [ "$(id -u)" = 0 ] && extra+=(--allow-root)
 printf '\n==> Launching JupyterLab on %s (open the URL printed below)\n' "$WORKSPACE"
-exec jupyter lab --ServerApp.root_dir="$WORKSPACE" --ip=127.0.0.1 --no-browser "${extra[@]}" "$@"
+exec jupyter lab --ServerApp.root_dir="$WORKSPACE" --ip=127.0.0.1 --no-browser \
+  --LabApp.user_settings_dir="$STATE/settings" --LabApp.workspaces_dir="$STATE/workspaces" \
+  "${extra[@]}" "$@"
