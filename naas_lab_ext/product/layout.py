@@ -26,12 +26,12 @@ import nbformat
 
 from .errors import Conflict, InvalidInput
 from .manifest import MANIFEST_NAME, Contact, Manifest, ProductInfo, describe, enclosing_product
-from .paths import resolve_inside, to_api_path, validate_name
+from .paths import TEMPLATES_FOLDER, resolve_inside, to_api_path, validate_name
 
 log = logging.getLogger(__name__)
 
 #: Top-level folders no product may be created in.
-RESERVED_FOLDERS = frozenset({"__templates__"})
+RESERVED_FOLDERS = frozenset({TEMPLATES_FOLDER})
 #: Skeleton file names that are stored under another name (a real ``.gitignore`` inside the
 #: package would change what git ignores in this repository).
 RENAMED_FILES = {"dot-gitignore": ".gitignore"}

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInput, NotFound
-from .paths import resolve_inside, to_api_path
+from .paths import TEMPLATES_FOLDER, resolve_inside, to_api_path
 
 MANIFEST_NAME = "product.json"
 #: Folders every product has, in the order the UI shows them.
 STANDARD_FOLDERS = ("assets", "inputs", "models", "outputs", "tests", "utils")
 #: Folders never searched for products: tool caches, the template library, dependencies.
-SKIPPED_FOLDERS = frozenset({"__templates__", "node_modules", "__pycache__", "site-packages"})
+SKIPPED_FOLDERS = frozenset({TEMPLATES_FOLDER, "node_modules", "__pycache__", "site-packages"})
 #: The keys of product.json this module reads; others are kept in ``Manifest.extra``.
 KNOWN_KEYS = frozenset(
     {"name", "title", "description", "contact", "framework", "framework_version", "created_at"}

@@ -15,6 +15,9 @@ from .errors import InvalidInput, NotFound
 #: A file or folder name a product, dataset or step may use: starts with a letter or digit,
 #: then letters, digits, ``_``, ``-`` and ``.``; at most 64 characters.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: The read-only templates folder at the top of the root (by default: the server's
+#: ``templates_folder`` setting may name another).
+TEMPLATES_FOLDER = "__templates__"
 
 
 def validate_name(name: str, *, field: str = "name", what: str = "name") -> str:

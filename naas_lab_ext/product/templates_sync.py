@@ -41,11 +41,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .clock import to_version, utc_now
 from .errors import Conflict, InvalidInput, NaasError
-from .paths import resolve_inside, validate_name
+from .paths import TEMPLATES_FOLDER, resolve_inside, validate_name
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FOLDER = "__templates__"
+DEFAULT_FOLDER = TEMPLATES_FOLDER
 EMBEDDED_NAME = "default"
 #: Hidden file in the templates folder that marks it as made by the sync.
 MARKER = ".naas-templates.json"
