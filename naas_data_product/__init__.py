@@ -23,7 +23,8 @@ The pipeline API is imported by name (it is loaded on first use, so this import 
 The product is the nearest folder with a ``product.json`` above the working directory, or the
 folder named by the environment variable ``NAAS_PRODUCT_ROOT``. Outside a product, importing
 this module raises :class:`ImportError` saying how to create one. Tools that only need the
-machinery (not a product) import :mod:`naas_lab_ext.product` instead.
+machinery (not a product) import :mod:`naas_lab_ext.runtime`, :mod:`naas_lab_ext.outputs` and
+:mod:`naas_lab_ext.pipelines.api` instead.
 
 Inside a pipeline run, the engine sets ``NAAS_RUN_ID`` and ``NAAS_RUN_VERSION`` in each step's
 kernel; :func:`save` then uses ``NAAS_RUN_VERSION``, so one run's outputs share one version.
@@ -36,18 +37,22 @@ from collections.abc import Mapping as _Mapping
 from pathlib import Path
 from typing import Any as _Any
 
-from naas_lab_ext.product import runtime as _runtime
-from naas_lab_ext.product.outputs import OutputStore as _OutputStore
-from naas_lab_ext.product.outputs import Saved
-from naas_lab_ext.product.utils_loader import UtilsError, UtilsWarning
-from naas_lab_ext.product.utils_loader import load_utils as _load_utils
+from naas_lab_ext.outputs.store import OutputStore as _OutputStore
+from naas_lab_ext.outputs.store import Saved
+from naas_lab_ext.runtime import params as _params
+from naas_lab_ext.runtime import product as _product
+from naas_lab_ext.runtime.utils_loader import UtilsFailure, UtilsWarning
+from naas_lab_ext.runtime.utils_loader import load_utils as _load_utils
 
-#: Names served lazily from naas_lab_ext.product.pipeline (see __getattr__).
+#: The record of a utils file that failed to load (its former name, kept for notebooks).
+UtilsError = UtilsFailure
+
+#: Names served lazily from the pipeline API module (see __getattr__).
 _PIPELINE_NAMES = ("Pipeline", "NotebookStep", "DummyStep", "End")
-_PIPELINE_MODULE = "naas_lab_ext.product.pipeline"
+_PIPELINE_MODULE = "naas_lab_ext.pipelines.api"
 
-ROOT_PATH: Path = _runtime.find_product_root()
-_paths = _runtime.ProductPaths.of(ROOT_PATH)
+ROOT_PATH: Path = _product.locate_product()
+_paths = _product.ProductPaths.of(ROOT_PATH)
 ASSETS_PATH: Path = _paths.assets
 INPUTS_PATH: Path = _paths.inputs
 MODELS_PATH: Path = _paths.models
@@ -56,7 +61,7 @@ TESTS_PATH: Path = _paths.tests
 UTILS_PATH: Path = _paths.utils
 
 #: The parameters of ``inputs/params.json``; change them and call :func:`save_parameters`.
-PARAMS: dict[str, _Any] = _runtime.read_params(ROOT_PATH)
+PARAMS: dict[str, _Any] = _params.read_params(ROOT_PATH)
 
 
 def save_parameters(params: _Mapping[str, _Any] | None = None, /, **values: _Any) -> Path:
@@ -67,12 +72,12 @@ def save_parameters(params: _Mapping[str, _Any] | None = None, /, **values: _Any
       the file's current content, and into ``PARAMS``.
     """
     if params is None and not values:
-        stored = _runtime.write_params(ROOT_PATH, PARAMS, replace=True)
+        stored = _params.write_params(ROOT_PATH, PARAMS, replace=True)
     else:
-        stored = _runtime.write_params(ROOT_PATH, {**(params or {}), **values})
+        stored = _params.write_params(ROOT_PATH, {**(params or {}), **values})
     PARAMS.clear()
     PARAMS.update(stored)
-    return _runtime.params_path(ROOT_PATH)
+    return _params.params_path(ROOT_PATH)
 
 
 _store = _OutputStore(ROOT_PATH)
@@ -102,7 +107,7 @@ def save(
 
     The version is the pipeline run's (``NAAS_RUN_VERSION``) inside a run, else now (UTC,
     e.g. ``2026-11-23T08.00.00.000Z``); ``version=`` pins one. A version is never overwritten
-    (:class:`~naas_lab_ext.product.errors.Conflict`). ``keep`` overrides how many versions are
+    (:class:`~naas_lab_ext.core.errors.Conflict`). ``keep`` overrides how many versions are
     kept (product.json ``"outputs": {"keep_versions": N}``, else ``NAAS_OUTPUTS_KEEP``, else
     all). Returns a :class:`Saved` (version, paths, size).
     """
@@ -150,7 +155,7 @@ _FRAMEWORK_NAMES = [
 ]
 
 
-def _load_product_utils() -> tuple[dict[str, _Any], list[UtilsError]]:
+def _load_product_utils() -> tuple[dict[str, _Any], list[UtilsFailure]]:
     loaded = _load_utils(UTILS_PATH, package=f"{__name__}.utils", product_root=ROOT_PATH)
     for note in loaded.notes:
         _warnings.warn(note, UtilsWarning, stacklevel=3)
@@ -173,7 +178,7 @@ def _load_product_utils() -> tuple[dict[str, _Any], list[UtilsError]]:
 # Utils come last, so a utils file can itself `from naas_data_product import ROOT_PATH`.
 _utils_names, _utils_errors = _load_product_utils()
 #: The utils files that failed to load (file, cell, line, message, traceback).
-UTILS_ERRORS: list[UtilsError] = _utils_errors
+UTILS_ERRORS: list[UtilsFailure] = _utils_errors
 globals().update(_utils_names)
 
 __all__ = [*_FRAMEWORK_NAMES, *sorted(_utils_names)]

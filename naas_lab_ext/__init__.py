@@ -1,19 +1,16 @@
-"""naas_lab_ext: the Data Product Framework inside JupyterLab (server extension + labextension)."""
+"""naas_lab_ext: the Data Product Framework inside JupyterLab (server extension + labextension).
+
+Where things live (one capability, one package; see docs/architecture.md):
+``core`` (errors, paths, clock, files, env names), ``products``, ``templates``, ``pipelines``,
+``outputs``, ``runtime`` (what notebooks get), ``rest`` (what every handler shares), ``app``
+(the server extension) and ``cli`` (``naas-lab``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-try:
-    from ._version import __version__ as __version__
-except ImportError:  # pragma: no cover - only in a source tree that was never built
-    import warnings
-
-    warnings.warn(
-        "naas_lab_ext was not installed with pip; install it with `pip install -e .`",
-        stacklevel=1,
-    )
-    __version__ = "dev"
+from .core.version import __version__ as __version__
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -1,14 +1,16 @@
-"""The jupyter_server extension: configuration (traitlets) and wiring."""
+"""The jupyter_server extension: configuration (traitlets) and wiring.
+
+The app is the one place that knows every capability: it builds each one's service once, from
+its traits, into ``self.settings`` (where the handlers read it), and its routes are the sum of
+each capability's ``routes()``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import (
     Bool,
@@ -24,25 +26,37 @@ from traitlets import (
     validate,
 )
 
-from . import __version__
-from .handlers import route_table
-from .product.clock import to_version, utc_now
-from .product.errors import Conflict, NaasError
-from .product.execution import Executor, LocalKernelExecutor
-from .product.paths import is_inside
-from .product.retention import DEFAULT_KEEP_LAST, RetentionPolicy
-from .product.runner import RunOptions, default_max_parallel
-from .product.runs import RunService
-from .product.runtime import KEEP_VERSIONS_ENV
-from .product.store import DB_URL_ENV, RunStore, default_db_url
-from .product.templates import (
-    DEFAULT_FOLDER,
-    TemplateLibrary,
-    TemplateSource,
-    check_folder_name,
-    default_index_path,
-)
-from .readonly import TemplateGuard
+from . import rest
+from .core import env
+from .core.errors import NaasError
+from .core.version import __version__
+from .outputs import handlers as outputs_handlers
+from .pipelines import handlers as pipelines_handlers
+from .pipelines.executors.base import Executor
+from .pipelines.executors.local import LocalKernelExecutor
+from .pipelines.options import RunOptions, default_max_parallel
+from .pipelines.retention import DEFAULT_KEEP_LAST, RetentionPolicy
+from .pipelines.service import RunService
+from .pipelines.store.repository import RunStore, default_db_url
+from .products import handlers as products_handlers
+from .products.catalog import ProductCatalog
+from .templates import handlers as templates_handlers
+from .templates.guard import TemplateGuard
+from .templates.library import DEFAULT_FOLDER, TemplateLibrary, check_folder_name, open_library
+from .templates.periodic import PeriodicSync
+
+T = TypeVar("T")
+
+
+def routes() -> rest.Routes:
+    """Every route of the API: the sum of each capability's (see ``openapi.yaml``)."""
+    return [
+        *rest.routes(),
+        *products_handlers.routes(),
+        *outputs_handlers.routes(),
+        *templates_handlers.routes(),
+        *pipelines_handlers.routes(),
+    ]
 
 
 class NaasLabExtApp(ExtensionApp):
@@ -235,192 +249,124 @@ class NaasLabExtApp(ExtensionApp):
         )
 
     @property
-    def runs(self) -> RunService:
-        """The pipelines and runs service (created when the extension loads)."""
-        return self._runs
-
-    @property
     def root(self) -> Path:
         """The server's root folder: every path of the API is relative to it."""
         assert self.serverapp is not None, "the extension is not loaded by a server"
         return Path(self.serverapp.root_dir).expanduser().resolve()
 
-    _templates: TemplateLibrary | None = None
-    _guard: TemplateGuard | None = None
-    _sync_loop_task: asyncio.Task[None] | None = None
-    _sync_task: asyncio.Task[dict[str, Any] | None] | None = None
-    #: When the periodic sync runs next (a version string), for the sync status.
-    next_sync_at: str | None = None
+    # The services, as the handlers find them in the settings.
+    @property
+    def products(self) -> ProductCatalog:
+        return self._service(products_handlers.CATALOG, ProductCatalog)
+
+    @property
+    def template_sync(self) -> PeriodicSync:
+        return self._service(templates_handlers.SYNC, PeriodicSync)
 
     @property
     def templates(self) -> TemplateLibrary:
         """The template library of the root (set up when the extension loads)."""
-        if self._templates is None:
+        return self.template_sync.library
+
+    @property
+    def runs(self) -> RunService:
+        """The pipelines and runs service (created when the extension loads)."""
+        return self._service(pipelines_handlers.RUNS, RunService)
+
+    def _service(self, key: str, kind: type[T]) -> T:
+        value = self.settings.get(key)
+        if not isinstance(value, kind):
             raise RuntimeError("the naas_lab_ext extension is not initialised")
-        return self._templates
+        return value
 
-    def template_index_path(self) -> Path:
-        if self.templates_index_dir:
-            folder = Path(self.templates_index_dir).expanduser().resolve()
-        else:
-            folder = Path(jupyter_data_dir()) / "naas_lab_ext"
-        if is_inside(self.root, folder):
-            self.log.warning(
-                "NaasLabExtApp.templates_index_dir (%s) is inside the root: the file browser "
-                "shows it; choose a folder outside the root.",
-                folder,
-            )
-        return default_index_path(folder, self.root)
-
-    def template_source_list(self) -> tuple[list[TemplateSource], list[str]]:
-        """The configured sources, and the problems of entries that cannot be used."""
-        sources = [TemplateSource.embedded()] if self.templates_include_default else []
-        errors: list[str] = []
-        for entry in self.template_sources:
-            try:
-                sources.append(TemplateSource.parse(entry, base=self.root))
-            except NaasError as exc:
-                errors.append(f"template_sources entry {entry!r} is ignored: {exc.message}")
-                self.log.error("%s", errors[-1])
-        return sources, errors
+    _guard: TemplateGuard | None = None
 
     def initialize_settings(self) -> None:
-        self._exported_env: dict[str, str | None] = {}
-        self.log.info("naas_lab_ext %s: products under %s", __version__, self.root)
+        self.exports = env.Exports()
+        root = self.root
+        self.log.info("naas_lab_ext %s: products under %s", __version__, root)
         if self.outputs_keep_versions:
             # Kernels and pipeline steps inherit the server's environment: this is how the
             # setting reaches the notebooks' save().
-            self._export_env(KEEP_VERSIONS_ENV, str(self.outputs_keep_versions))
+            self.exports.set(env.OUTPUTS_KEEP, str(self.outputs_keep_versions))
+        self.settings[rest.ROOT] = root
+        self.settings[products_handlers.CATALOG] = ProductCatalog(
+            root,
+            framework_version=__version__,
+            max_depth=self.products_max_depth,
+            git=self.git_init,
+            reserved={self.templates_folder},
+        )
+        self._init_templates(root)
+        self._init_runs(root)
 
-        sources, errors = self.template_source_list()
-        self._templates = TemplateLibrary(
-            self.root,
-            index_path=self.template_index_path(),
-            sources=sources,
+    def _init_templates(self, root: Path) -> None:
+        library = open_library(
+            root,
+            sources=self.template_sources,
+            include_default=self.templates_include_default,
             folder=self.templates_folder,
+            index_dir=self.templates_index_dir,
             git_timeout=self.templates_git_timeout,
-            config_errors=errors,
+            warn=self.log.warning,
+        )
+        self.settings[templates_handlers.SYNC] = PeriodicSync(
+            library, interval=self.templates_sync_interval, at_start=self.templates_sync_at_start
         )
         assert self.serverapp is not None
         contents_manager = getattr(self.serverapp, "contents_manager", None)
         if contents_manager is not None:
             self._guard = TemplateGuard(
                 contents_manager,
-                server_root=Path(self.serverapp.root_dir).expanduser().resolve(),
-                templates_dir=self.templates.folder_path,
+                server_root=root,
+                templates_dir=library.folder_path,
+                refuse=rest.http_error,
             )
             self._guard.install()
         self.log.info(
             "naas_lab_ext: templates in %s (read-only), %d source(s), index %s",
-            self.templates.folder_path,
-            len(sources),
-            self.templates.index.db_path,
+            library.folder_path,
+            len(library.sources),
+            library.index.db_path,
         )
 
+    def _init_runs(self, root: Path) -> None:
         self.run_options()  # refuse a bad configuration now, not at the first run
-        self._store = RunStore(self.db_url)
-        interrupted = self._store.recover_interrupted()
+        store = RunStore(self.db_url)
+        interrupted = store.recover_interrupted()
         if interrupted:
             self.log.warning("Runs marked INTERRUPTED (their process is gone): %s", interrupted)
-        self._runs = RunService(
-            self.root,
-            self._store,
+        self.settings[pipelines_handlers.RUNS] = RunService(
+            root,
+            store,
             options=self.run_options,
             executor=self.executor_class,
             describe_timeout=self.describe_timeout,
         )
         # Kernels started by this server inherit it: notebook runs land in the same store.
-        self._export_env(DB_URL_ENV, self.db_url)
-        self.log.info("naas_lab_ext: runs recorded in %s", self._store.engine.url)
+        self.exports.set(env.DB_URL, self.db_url)
+        self.log.info("naas_lab_ext: runs recorded in %s", store.engine.url)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes())
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Called by the server once its event loop runs: start the periodic sync."""
-        self.start_template_sync()
-
-    def start_template_sync(self) -> None:
-        """Start the background loop: a sync now (unless disabled), then every interval."""
-        if self._sync_loop_task is None or self._sync_loop_task.done():
-            self._sync_loop_task = asyncio.create_task(self._template_sync_loop())
-
-    async def _template_sync_loop(self) -> None:
-        first = True
-        while True:
-            if not first or self.templates_sync_at_start:
-                await self.sync_templates()
-            first = False
-            if self.templates_sync_interval <= 0:
-                self.next_sync_at = None
-                return
-            self.next_sync_at = to_version(
-                utc_now() + timedelta(seconds=self.templates_sync_interval)
-            )
-            await asyncio.sleep(self.templates_sync_interval)
-
-    async def _run_sync(self) -> dict[str, Any] | None:
-        try:
-            return await asyncio.to_thread(self.templates.sync)
-        except Conflict as exc:
-            self.log.info("Template sync skipped: %s", exc.message)
-        except Exception:
-            self.log.exception("Template sync failed (the previous templates are kept)")
-        return None
-
-    def sync_templates_soon(self) -> asyncio.Task[dict[str, Any] | None]:
-        """Start a sync in the background unless one is under way; return its task."""
-        if self._sync_task is None or self._sync_task.done():
-            self._sync_task = asyncio.create_task(self._run_sync())
-        return self._sync_task
-
-    async def sync_templates(self) -> dict[str, Any] | None:
-        """Sync now (or wait for the sync under way); the report, or None if it failed.
-
-        The sync is shielded: a caller that is cancelled stops waiting, not the sync.
-        """
-        return await asyncio.shield(self.sync_templates_soon())
-
-    @property
-    def template_sync_running(self) -> bool:
-        return self.templates.running or (
-            self._sync_task is not None and not self._sync_task.done()
-        )
+        self.template_sync.start()
 
     async def stop_extension(self) -> None:
         """Stop the template sync and the runs (marked INTERRUPTED), undo what was set up."""
-        if self._templates is not None:
-            self._templates.stop_event.set()
-        tasks = [t for t in (self._sync_loop_task, self._sync_task) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        # A sync runs in a thread, which stops at its next check of stop_event.
-        for _ in range(200):
-            if self._templates is None or not self._templates.running:
-                break
-            await asyncio.sleep(0.05)
+        sync = self.settings.get(templates_handlers.SYNC)
+        if isinstance(sync, PeriodicSync):
+            await sync.stop()
         if self._guard is not None:
             self._guard.uninstall()
-        if self._templates is not None:
-            self._templates.close()
-        runs = getattr(self, "_runs", None)
-        if runs is not None:
+        if isinstance(sync, PeriodicSync):
+            sync.library.close()
+        runs = self.settings.get(pipelines_handlers.RUNS)
+        if isinstance(runs, RunService):
             await asyncio.to_thread(runs.shutdown)
-            self._store.close()
-        self._restore_env()
-
-    def _export_env(self, name: str, value: str) -> None:
-        """Set an environment variable the kernels this server starts inherit."""
-        self._exported_env.setdefault(name, os.environ.get(name))
-        os.environ[name] = value
-
-    def _restore_env(self) -> None:
-        """Put back what :meth:`_export_env` changed (the server may host other apps)."""
-        exported = getattr(self, "_exported_env", {})
-        for name, previous in exported.items():
-            if previous is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = previous
-        exported.clear()
-
-    def initialize_handlers(self) -> None:
-        self.handlers.extend(route_table())
+            runs.store.close()
+        exports = getattr(self, "exports", None)
+        if exports is not None:
+            exports.restore()

@@ -65,14 +65,14 @@ def naas_data_product(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Make ``naas_data_product`` importable by kernels. Issue 5 ships the real package (it
-    re-exports naas_lab_ext.product.pipeline); a stand-in is used only while it is missing."""
+    re-exports naas_lab_ext.pipelines.api); a stand-in is used only while it is missing."""
     request.getfixturevalue("jp_environ")  # it resets PYTHONPATH: let it run first
     if importlib.util.find_spec("naas_data_product") is not None:
         return
     shim = tmp_path / "shim" / "naas_data_product"
     shim.mkdir(parents=True)
     (shim / "__init__.py").write_text(
-        "from naas_lab_ext.product.pipeline import DummyStep, End, NotebookStep, Pipeline\n"
+        "from naas_lab_ext.pipelines.api import DummyStep, End, NotebookStep, Pipeline\n"
     )
     path = os.pathsep.join(filter(None, [str(shim.parent), os.environ.get("PYTHONPATH")]))
     monkeypatch.setenv("PYTHONPATH", path)

@@ -38,7 +38,7 @@ def pipeline_notebook(path: Path, code: str, *, parameters: str | None = None) -
     """A pipeline notebook: imports the API, then ``code`` (which should call run())."""
     return write_notebook(
         path,
-        "from naas_lab_ext.product.pipeline import DummyStep, End, NotebookStep, Pipeline",
+        "from naas_lab_ext.pipelines.api import DummyStep, End, NotebookStep, Pipeline",
         code,
         parameters=parameters,
     )

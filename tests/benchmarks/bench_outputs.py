@@ -26,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from naas_lab_ext.product.outputs import OutputStore
+from naas_lab_ext.outputs.store import OutputStore
 
 TARGET_RATIO = 1.2
 BLOCK = 1 << 20

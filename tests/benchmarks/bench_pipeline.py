@@ -22,8 +22,8 @@ from typing import Any
 
 import nbformat
 
-from naas_lab_ext.product.pipeline import End, NotebookStep, Pipeline
-from naas_lab_ext.product.store import RunStore
+from naas_lab_ext.pipelines.api import End, NotebookStep, Pipeline
+from naas_lab_ext.pipelines.store.repository import RunStore
 
 
 def _notebook(path: Path, *cells: str, parameters: str = "") -> None:

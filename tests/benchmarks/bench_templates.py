@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from naas_lab_ext.product.templates_index import TemplateIndex, fold
+from naas_lab_ext.templates.index import TemplateIndex
+from naas_lab_ext.templates.table import fold
 
 #: The pause before each search of the informational "after a pause" figure.
 PAUSE_S = 0.02

@@ -1,0 +1,257 @@
+"""``naas-lab run``, ``naas-lab runs list|show|cancel`` and ``naas-lab pipelines``.
+
+``naas-lab run`` exits with the run's status: 0 SUCCEEDED, 6 FAILED, 7 CANCELLED (Ctrl-C, or
+``naas-lab runs cancel`` from elsewhere), 8 INTERRUPTED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ..core.errors import InvalidInput
+from .options import RunOptions
+from .results import RunResult, RunStatus, StepResult, parse_statuses
+from .service import RunService
+from .store.repository import RunStore
+
+RUN_EXIT_CODES: dict[RunStatus, int] = {
+    RunStatus.SUCCEEDED: 0,
+    RunStatus.FAILED: 6,
+    RunStatus.CANCELLED: 7,
+    RunStatus.INTERRUPTED: 8,
+}
+
+
+def _api_path(root: Path, given: str) -> str:
+    """Let users give a path as their shell completes it: absolute inside the root is fine."""
+    if Path(given).is_absolute():
+        try:
+            return Path(given).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass  # resolve_inside explains what is wrong
+    return given
+
+
+def _parameters(pairs: Sequence[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"'{pair}' is not name=value (e.g. -p days=7).", field="parameters")
+        try:
+            values[name.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            values[name.strip()] = text
+    return values
+
+
+@contextmanager
+def run_service(args: argparse.Namespace) -> Iterator[RunService]:
+    """The runs of the root the options name, over the store they name; closed when done."""
+
+    def options() -> RunOptions:
+        opts = RunOptions()
+        if getattr(args, "max_parallel", None):
+            opts.max_parallel = args.max_parallel
+        return opts
+
+    store = RunStore(args.db_url) if args.db_url else RunStore()
+    try:
+        yield RunService(
+            Path(args.root),
+            store,
+            options=options,
+            describe_timeout=getattr(args, "describe_timeout", 60.0),
+        )
+    finally:
+        store.close()
+
+
+def _print_step(result: RunResult, step: StepResult | None, *, stream: Any) -> None:
+    if step is None:
+        if not result.status.finished:
+            print(f"Run {result.run_id} of '{result.pipeline}' started", file=stream)
+        return
+    print(f"  {step.progress_line()}", file=stream, flush=True)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    cancel = threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        print("\nCancelling the run (its kernels are stopped)...", file=sys.stderr, flush=True)
+        cancel.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, on_signal)
+    stream = sys.stderr if args.json else sys.stdout
+    with run_service(args) as service:
+        try:
+            result: RunResult = service.run(
+                _api_path(Path(args.root), args.pipeline),
+                _parameters(args.parameter or []),
+                source="cli",
+                cancel=cancel,
+                on_event=None if args.quiet else (lambda r, s: _print_step(r, s, stream=stream)),
+            )
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+    if args.json:
+        print(json.dumps(result.to_json(relative_to=service.root), indent=2))
+    else:
+        took = f" in {result.duration:.1f} s" if result.duration is not None else ""
+        print(f"Run {result.run_id}: {result.status.value}{took}")
+        if result.output_dir is not None:
+            print(f"  executed notebooks: {result.output_dir}")
+    return RUN_EXIT_CODES.get(result.status, 1)
+
+
+def _cmd_runs_list(args: argparse.Namespace) -> int:
+    with run_service(args) as service:
+        service.store.recover_interrupted()
+        runs, total = service.list_runs(
+            product=_api_path(Path(args.root), args.product) if args.product else None,
+            pipeline=args.pipeline,
+            statuses=parse_statuses(args.status or []),
+            limit=args.limit,
+            offset=args.offset,
+        )
+    if args.json:
+        page = [r.to_json(relative_to=service.root) for r in runs]
+        print(json.dumps({"runs": page, "total": total}, indent=2))
+        return 0
+    if not runs:
+        print("No run yet. Start one with: naas-lab run <pipeline notebook>")
+    for run in runs:
+        took = f"{run.duration:.1f} s" if run.duration is not None else ""
+        product = run.to_json(relative_to=service.root)["product"] or str(run.product_root)
+        print(f"{run.run_id}\t{run.status.value:<11}\t{product}\t{run.pipeline}\t{took}")
+    if total > len(runs) + args.offset:
+        print(f"({total} runs in all; see more with --offset {args.offset + len(runs)})")
+    return 0
+
+
+def _cmd_runs_show(args: argparse.Namespace) -> int:
+    with run_service(args) as service:
+        run = service.get_run(args.run_id)
+    if args.json:
+        print(json.dumps(run.to_json(relative_to=service.root), indent=2))
+    else:
+        print(run.summary())
+    return 0
+
+
+def _cmd_runs_cancel(args: argparse.Namespace) -> int:
+    with run_service(args) as service:
+        run = service.cancel(args.run_id)
+    print(f"Cancel requested for run {run.run_id} ({run.status.value}); it stops within seconds.")
+    return 0
+
+
+def _cmd_pipelines(args: argparse.Namespace) -> int:
+    with run_service(args) as service:
+        pipelines = service.list_pipelines(_api_path(Path(args.root), args.product))
+    if args.json:
+        print(json.dumps([p.to_json() for p in pipelines], indent=2))
+        return 0
+    if not pipelines:
+        print("No pipeline notebook in this product (a notebook that creates a Pipeline()).")
+    for info in pipelines:
+        if info.error:
+            print(f"{info.path}\t(cannot be read: {info.error['message']})")
+            continue
+        print(f"{info.path}\tpipeline '{info.name}'")
+        for step in (info.dag or {}).get("steps", []):
+            after = f" after {', '.join(step['upstream'])}" if step["upstream"] else ""
+            handlers = f"; on error: {', '.join(step['on_error'])}" if step["on_error"] else ""
+            role = " (error handler)" if step["role"] == "on_error" else ""
+            print(f"  - {step['name']} [{step['kind']}]{role}{after}{handlers}")
+    return 0
+
+
+def _store_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db-url",
+        help="SQLAlchemy URL of the run store (default: $NAAS_LAB_DB_URL, else the Jupyter "
+        "data dir)",
+    )
+    return common
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``run``, ``runs`` and ``pipelines`` to the ``naas-lab`` parser."""
+    store = _store_options()
+    run = sub.add_parser(
+        "run",
+        parents=[store],
+        help="run a pipeline notebook headless, printing live step status",
+        description="Read the pipeline a notebook defines (no step runs while reading), then "
+        "run it. Exit code: 0 SUCCEEDED, 6 FAILED, 7 CANCELLED (Ctrl-C cancels), 2 bad input.",
+    )
+    run.add_argument("pipeline", help="the pipeline notebook, e.g. sales/models/__pipeline__.ipynb")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a parameter for the pipeline and its notebooks (VALUE is JSON, else text); repeat",
+    )
+    run.add_argument("--max-parallel", type=int, help="steps running at once (default: CPUs)")
+    run.add_argument("--quiet", action="store_true", help="no live step status")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument(
+        "--describe-timeout",
+        type=float,
+        default=60.0,
+        help="seconds the notebook may take to define its pipeline (default 60)",
+    )
+    run.set_defaults(func=_cmd_run)
+
+    runs = sub.add_parser("runs", help="list, show or cancel pipeline runs")
+    runs_sub = runs.add_subparsers(dest="runs_command", required=True)
+    runs_list = runs_sub.add_parser(
+        "list", parents=[store], help="runs under the root, newest first"
+    )
+    runs_list.add_argument("--product", help="only runs of this product folder")
+    runs_list.add_argument("--pipeline", help="only runs of the pipeline with this name")
+    runs_list.add_argument(
+        "--status", action="append", help="only runs with this status (repeat, or comma-separate)"
+    )
+    runs_list.add_argument("--limit", type=int, default=20, help="runs per page (default 20)")
+    runs_list.add_argument("--offset", type=int, default=0, help="runs to skip")
+    runs_list.add_argument("--json", action="store_true", help="print the result as JSON")
+    runs_list.set_defaults(func=_cmd_runs_list)
+    runs_show = runs_sub.add_parser("show", parents=[store], help="one run and its steps")
+    runs_show.add_argument("run_id")
+    runs_show.add_argument("--json", action="store_true", help="print the result as JSON")
+    runs_show.set_defaults(func=_cmd_runs_show)
+    runs_cancel = runs_sub.add_parser(
+        "cancel",
+        parents=[store],
+        help="cancel a run, whichever process runs it (it ends CANCELLED)",
+    )
+    runs_cancel.add_argument("run_id")
+    runs_cancel.set_defaults(func=_cmd_runs_cancel)
+
+    pipelines = sub.add_parser(
+        "pipelines",
+        parents=[store],
+        help="the pipeline notebooks of a product and their DAG (no step runs)",
+    )
+    pipelines.add_argument("product", help="the product folder, e.g. sales-report")
+    pipelines.add_argument("--json", action="store_true", help="print the result as JSON")
+    pipelines.set_defaults(func=_cmd_pipelines)

@@ -1,0 +1,69 @@
+"""How runs execute: options, run ids, and the parameters a run accepts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..core.clock import to_version
+from ..core.errors import InvalidInput
+from .graph import RESERVED_PARAMETERS
+from .results import RunResult, StepResult
+from .retention import RetentionPolicy
+
+__all__ = [
+    "ProgressCallback",
+    "RunOptions",
+    "check_parameters",
+    "default_max_parallel",
+    "new_run_id",
+]
+
+ProgressCallback = Callable[[RunResult, "StepResult | None"], None]
+
+
+def new_run_id(moment: datetime | None = None) -> str:
+    """A run id that sorts by start time: ``2026-11-23T08.00.00.000Z-1a2b3c``."""
+    return f"{to_version(moment)}-{secrets.token_hex(3)}"
+
+
+def default_max_parallel() -> int:
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+@dataclass
+class RunOptions:
+    """How runs execute (the server sets them from its traits)."""
+
+    max_parallel: int = field(default_factory=default_max_parallel)
+    prestart: int = 2
+    """Kernels started ahead for upcoming notebook steps (0: start each when its turn comes)."""
+    heartbeat_interval: float = 5.0
+    start_timeout: float = 60.0
+    kill_grace: float = 10.0
+    """After a kill, how long to wait for the step to report before giving up on it."""
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+
+
+def check_parameters(parameters: Any) -> dict[str, Any]:
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, dict) or not all(isinstance(k, str) for k in parameters):
+        raise InvalidInput("Parameters must be an object of name -> value.", field="parameters")
+    for name in parameters:
+        if not name.isidentifier():
+            raise InvalidInput(
+                f"'{name}' is not a valid parameter name (use a Python identifier).",
+                field="parameters",
+            )
+    reserved = sorted(RESERVED_PARAMETERS & set(parameters))
+    if reserved:
+        raise InvalidInput(
+            f"'{reserved[0]}' is set by the pipeline itself and cannot be passed.",
+            field="parameters",
+        )
+    return dict(parameters)

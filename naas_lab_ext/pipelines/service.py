@@ -1,0 +1,357 @@
+"""Pipelines and runs as the server and the CLI see them: by notebook path, under a root.
+
+:class:`RunService` lists a product's pipeline notebooks with their DAG and parameters form,
+starts runs (in the background for the REST API, in the foreground for the CLI), cancels
+them (here or in another process, through the store), and lists them.
+
+Paths: the API names a pipeline by its notebook path relative to the Jupyter root. Its
+product root is the product folder (with product.json) that holds the notebook, else the
+notebook's folder; the notebook's own ``Pipeline(root=...)`` may name another folder, which
+must be inside the Jupyter root too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.clock import utc_now
+from ..core.errors import Conflict, InvalidInput, NaasError, NotFound
+from ..core.paths import is_inside, resolve_inside, to_api_path
+from ..products.manifest import MANIFEST_NAME, find_product_root
+from .describe import (
+    describe_notebook,
+    find_pipeline_notebooks,
+    is_pipeline_notebook,
+    pipeline_from_spec,
+)
+from .executors.base import Executor
+from .executors.local import LocalKernelExecutor
+from .graph import PipelineError, slug_name
+from .options import ProgressCallback, RunOptions, check_parameters, new_run_id
+from .parameters import parameters_form
+from .plan import Plan, build_plan
+from .results import RunResult, RunStatus
+from .runner import PipelineRun
+from .store.repository import RunStore
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 128
+
+
+@dataclass
+class PipelineInfo:
+    """A pipeline notebook and what it defines (or why it cannot be read)."""
+
+    path: str
+    """The notebook, relative to the Jupyter root."""
+    product: str | None
+    """The product root, relative to the Jupyter root."""
+    name: str | None = None
+    dag: dict[str, Any] | None = None
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "product": self.product,
+            "name": self.name,
+            "dag": self.dag,
+            "parameters": self.parameters,
+            "error": self.error,
+        }
+
+
+@dataclass
+class _LocalRun:
+    cancel: threading.Event
+    thread: threading.Thread | None = None
+    run: PipelineRun | None = None
+    interrupted: bool = False
+
+
+class RunService:
+    """The pipelines under ``root`` and their runs, recorded in ``store``."""
+
+    def __init__(
+        self,
+        root: Path,
+        store: RunStore,
+        *,
+        options: Callable[[], RunOptions] = RunOptions,
+        executor: Callable[[], Executor] = LocalKernelExecutor,
+        describe_timeout: float = 60.0,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.store = store
+        self._options = options
+        self._executor = executor
+        self.describe_timeout = describe_timeout
+        self._cache: OrderedDict[tuple[str, int, int], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._local: dict[str, _LocalRun] = {}
+
+    # -- pipelines ----------------------------------------------------------------------------
+
+    def notebook(self, path: str) -> Path:
+        """The pipeline notebook at API ``path`` (checked to be a notebook under the root)."""
+        if not isinstance(path, str) or not path.strip():
+            raise InvalidInput(
+                "Give the pipeline notebook's path, e.g. 'sales/models/__pipeline__.ipynb'.",
+                field="pipeline",
+            )
+        notebook = resolve_inside(self.root, path, field="pipeline", must_exist=True)
+        if notebook.suffix != ".ipynb" or not notebook.is_file():
+            raise InvalidInput(f"'{path}' is not a notebook (.ipynb file).", field="pipeline")
+        return notebook
+
+    def product_root(self, notebook: Path) -> Path:
+        return find_product_root(notebook.parent, within=self.root) or notebook.parent
+
+    def _api(self, path: Path) -> str:
+        return to_api_path(self.root, path)
+
+    def describe(
+        self,
+        notebook: Path,
+        parameters: dict[str, Any] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> dict[str, Any]:
+        """The DAG a notebook defines (cached by file version when no parameters are given).
+
+        Only a notebook that creates a ``Pipeline(...)`` is read: reading executes its cells,
+        and an ordinary notebook must not run because someone asked for its DAG.
+        """
+        if not is_pipeline_notebook(notebook):
+            raise InvalidInput(
+                f"'{notebook.name}' is not a pipeline notebook: none of its code cells creates a "
+                "Pipeline(). Open or run the notebook that defines the pipeline (e.g. "
+                "models/__pipeline__.ipynb).",
+                field="pipeline",
+            )
+        stat = notebook.stat()
+        key = (str(notebook), stat.st_mtime_ns, stat.st_size)
+        if not parameters:
+            with self._lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    return self._cache[key]
+        spec = describe_notebook(
+            notebook, parameters=parameters, timeout=self.describe_timeout, cancel=cancel
+        )
+        if not parameters:
+            with self._lock:
+                self._cache[key] = spec
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return spec
+
+    def plan(self, spec: dict[str, Any]) -> Plan:
+        """Rebuild and validate, on this side, the pipeline a notebook described."""
+        root = Path(spec["root"]).resolve()
+        if not is_inside(self.root, root):
+            raise InvalidInput(
+                f"The pipeline's root folder ({root}) is outside the Jupyter root: give "
+                "Pipeline(root=...) a folder inside it, or leave it out.",
+                field="pipeline",
+            )
+        return build_plan(pipeline_from_spec(spec, root=root), root)
+
+    def pipeline_info(self, notebook: Path) -> PipelineInfo:
+        info = PipelineInfo(
+            path=self._api(notebook), product=self._api(self.product_root(notebook))
+        )
+        try:
+            plan = self.plan(self.describe(notebook))
+        except PipelineError as exc:
+            info.error = {"message": exc.message, "step": exc.step}
+            return info
+        except NaasError as exc:
+            info.error = {"message": exc.message, "step": None}
+            return info
+        spec = plan.to_spec()
+        spec["root"] = self._api(plan.root)
+        info.name, info.dag, info.product = plan.pipeline, spec, spec["root"]
+        info.parameters = [p.to_json() for p in parameters_form(plan, notebook)]
+        return info
+
+    def get_pipeline(self, path: str) -> PipelineInfo:
+        return self.pipeline_info(self.notebook(path))
+
+    def list_pipelines(self, product: str) -> list[PipelineInfo]:
+        """The pipeline notebooks of the product at API path ``product``."""
+        folder = resolve_inside(self.root, product or "", field="product", must_exist=True)
+        if not (folder / MANIFEST_NAME).is_file():
+            raise NotFound(
+                f"'{product}' is not a data product (no {MANIFEST_NAME}).", field="product"
+            )
+        return [self.pipeline_info(nb) for nb in find_pipeline_notebooks(folder)]
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def _relative_definition(self, notebook: Path, root: Path) -> str | None:
+        try:
+            return notebook.relative_to(root).as_posix()
+        except ValueError:
+            return None
+
+    def start(self, path: str, parameters: Any = None, *, source: str = "api") -> RunResult:
+        """Record a run and execute it in the background; return it at once (PENDING)."""
+        notebook = self.notebook(path)
+        parameters = check_parameters(parameters)
+        product_root = self.product_root(notebook).resolve()
+        now = utc_now()
+        run = RunResult(
+            run_id=new_run_id(now),
+            pipeline=slug_name(notebook.stem),
+            status=RunStatus.PENDING,
+            product_root=product_root,
+            created_at=now,
+            parameters=parameters,
+            source=source,
+            pipeline_path=self._relative_definition(notebook, product_root),
+        )
+        self.store.create_run(run)
+        local = _LocalRun(cancel=threading.Event())
+        local.thread = threading.Thread(
+            target=self._background,
+            args=(run, notebook, parameters, local),
+            name=f"naas-run-{run.run_id}",
+            daemon=True,
+        )
+        with self._lock:
+            self._local[run.run_id] = local
+        local.thread.start()
+        return self.store.get_run(run.run_id)
+
+    def _background(
+        self, run: RunResult, notebook: Path, parameters: dict[str, Any], local: _LocalRun
+    ) -> None:
+        try:
+            spec = self.describe(notebook, parameters, cancel=local.cancel)
+            plan = self.plan(spec)
+            with self._lock:
+                if local.cancel.is_set():
+                    raise InvalidInput("Cancelled before any step started.")
+                local.run = PipelineRun(
+                    plan,
+                    store=self.store,
+                    run_id=run.run_id,
+                    parameters=parameters,
+                    options=self._options(),
+                    executor=self._executor(),
+                    cancel=local.cancel,
+                    source=run.source,
+                    pipeline_path=self._relative_definition(notebook, plan.root),
+                    recorded=True,
+                )
+                if local.interrupted:
+                    local.run.stop(interrupted=True, reason="The server stopped.")
+            local.run.execute()
+        except Exception as exc:
+            message = exc.message if isinstance(exc, NaasError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, NaasError):
+                log.exception("Run %s failed before it started", run.run_id)
+            run.status = (
+                (RunStatus.INTERRUPTED if local.interrupted else RunStatus.CANCELLED)
+                if local.cancel.is_set()
+                else RunStatus.FAILED
+            )
+            run.error = message
+            run.ended_at = utc_now()
+            try:
+                self.store.finish_run(run)
+            except Exception:
+                log.exception("Cannot record the end of run %s", run.run_id)
+        finally:
+            with self._lock:
+                self._local.pop(run.run_id, None)
+
+    def run(
+        self,
+        path: str,
+        parameters: Any = None,
+        *,
+        source: str = "cli",
+        on_event: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RunResult:
+        """Read the pipeline and run it in this thread, until it ends."""
+        notebook = self.notebook(path)
+        parameters = check_parameters(parameters)
+        plan = self.plan(self.describe(notebook, parameters, cancel=cancel))
+        self.store.recover_interrupted()
+        return PipelineRun(
+            plan,
+            store=self.store,
+            parameters=parameters,
+            options=self._options(),
+            executor=self._executor(),
+            cancel=cancel,
+            on_event=on_event,
+            source=source,
+            pipeline_path=self._relative_definition(notebook, plan.root),
+        ).execute()
+
+    def cancel(self, run_id: str) -> RunResult:
+        """Cancel a run: here if this process runs it, else through the store."""
+        run = self.store.get_run(run_id)
+        if run.status.finished:
+            raise Conflict(
+                f"Run {run_id} already ended ({run.status.value}): there is nothing to cancel.",
+                field="run_id",
+            )
+        self.store.request_cancel(run_id)
+        with self._lock:
+            local = self._local.get(run_id)
+        if local is not None:
+            local.cancel.set()
+        return self.store.get_run(run_id)
+
+    def get_run(self, run_id: str) -> RunResult:
+        return self.store.get_run(run_id)
+
+    def list_runs(
+        self,
+        *,
+        product: str | None = None,
+        pipeline: str | None = None,
+        statuses: tuple[RunStatus, ...] = (),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[RunResult], int]:
+        product_root = None
+        if product:
+            product_root = resolve_inside(self.root, product, field="product").resolve()
+        return self.store.list_runs(
+            product_root=product_root,
+            under=self.root,
+            pipeline=pipeline,
+            statuses=statuses,
+            limit=limit,
+            offset=offset,
+        )
+
+    def visible(self, run: RunResult) -> bool:
+        """Whether a run belongs under this root (runs of other roots share the store)."""
+        return is_inside(self.root, run.product_root)
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop the runs of this process (they end INTERRUPTED) and wait for them."""
+        with self._lock:
+            local_runs = list(self._local.values())
+            for local in local_runs:
+                local.interrupted = True
+                if local.run is not None:
+                    local.run.stop(interrupted=True, reason="The server stopped.")
+                local.cancel.set()
+        for local in local_runs:
+            if local.thread is not None:
+                local.thread.join(timeout)

@@ -1,0 +1,158 @@
+"""The tables of the run store, and how a row becomes a result (and back).
+
+Tables: ``runs``, ``run_steps`` and ``naas_meta`` (schema version). Later features add their
+tables to the same :class:`Base` metadata; ``create_all`` creates what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ..results import RunResult, RunStatus, StepFailure, StepResult, StepStatus
+
+__all__ = ["Base", "MetaRow", "RunRow", "StepRow", "run_result", "step_values"]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the database keeps."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    """Metadata shared by every table of naas_lab_ext."""
+
+
+class MetaRow(Base):
+    __tablename__ = "naas_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pipeline: Mapped[str] = mapped_column(String(64))
+    product_root: Mapped[str] = mapped_column(Text)
+    pipeline_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(32), default="python")
+    parameters: Mapped[Any] = mapped_column(JSON, default=dict)
+    dag: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    output_dir: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    steps: Mapped[list[StepRow]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="StepRow.position"
+    )
+    __table_args__ = (Index("ix_runs_pipeline", "product_root", "pipeline", "created_at"),)
+
+
+class StepRow(Base):
+    __tablename__ = "run_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    notebook_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    output_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[Any] = mapped_column(JSON, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    upstream: Mapped[Any] = mapped_column(JSON, default=list)
+    on_error: Mapped[Any] = mapped_column(JSON, default=list)
+    run: Mapped[RunRow] = relationship(back_populates="steps")
+    __table_args__ = (UniqueConstraint("run_id", "name", name="uq_run_steps_name"),)
+
+
+def step_result(row: StepRow) -> StepResult:
+    return StepResult(
+        name=row.name,
+        kind=row.kind,
+        role=row.role,
+        status=StepStatus(row.status),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        attempts=row.attempts,
+        notebook_path=row.notebook_path,
+        output_path=Path(row.output_path) if row.output_path else None,
+        error=StepFailure.from_json(row.error) if row.error else None,
+        detail=row.detail or "",
+        upstream=list(row.upstream or []),
+        on_error=list(row.on_error or []),
+    )
+
+
+def run_result(row: RunRow, steps: Sequence[StepRow]) -> RunResult:
+    return RunResult(
+        run_id=row.id,
+        pipeline=row.pipeline,
+        status=RunStatus(row.status),
+        product_root=Path(row.product_root),
+        steps=[step_result(s) for s in steps],
+        created_at=row.created_at,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        parameters=dict(row.parameters or {}),
+        source=row.source,
+        pipeline_path=row.pipeline_path,
+        error=row.error,
+        output_dir=Path(row.output_dir) if row.output_dir else None,
+        pid=row.pid,
+        host=row.host,
+        cancel_requested=bool(row.cancel_requested),
+    )
+
+
+def step_values(step: StepResult) -> dict[str, Any]:
+    """The columns of a step's row that change while its run goes."""
+    return {
+        "status": step.status.value,
+        "started_at": step.started_at,
+        "ended_at": step.ended_at,
+        "attempts": step.attempts,
+        "output_path": str(step.output_path) if step.output_path else None,
+        "error": step.error.to_json() if step.error else None,
+        "detail": step.detail,
+    }

@@ -1,0 +1,414 @@
+"""The run store: every pipeline run and its steps, in any database SQLAlchemy speaks.
+
+By default a SQLite file under the Jupyter data dir (``$NAAS_LAB_DB_URL`` or the server's
+``NaasLabExtApp.db_url`` choose another, e.g. ``postgresql://...`` for a team). Several
+processes write to it at once (the server, ``naas-lab run``, notebooks): SQLite runs in WAL
+mode with a busy timeout, and every transaction takes the write lock up front
+(``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing.
+
+Each run stores who runs it (host, pid and the process's start time, to tell a reused pid
+apart) and a heartbeat. :meth:`RunStore.recover_interrupted` marks INTERRUPTED the runs left
+PENDING/RUNNING by a process that is gone; a run whose process is alive is never touched.
+
+The tables and the row <-> result conversions live in :mod:`.orm`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ...core import env
+from ...core.clock import utc_now
+from ...core.errors import InvalidInput, NotFound
+from ..results import RunResult, RunStatus, StepResult, StepStatus
+from .orm import Base, MetaRow, RunRow, StepRow, run_result, step_values
+
+SCHEMA_VERSION = "1"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+ACTIVE_RUN = (RunStatus.PENDING.value, RunStatus.RUNNING.value)
+ACTIVE_STEP = (StepStatus.PENDING.value, StepStatus.RUNNING.value)
+
+
+def default_db_url() -> str:
+    """``$NAAS_LAB_DB_URL``, else a SQLite file in the Jupyter data dir."""
+    url = os.environ.get(env.DB_URL, "").strip()
+    if url:
+        return url
+    from jupyter_core.paths import jupyter_data_dir
+
+    return f"sqlite:///{Path(jupyter_data_dir()) / 'naas_lab_ext' / 'runs.sqlite'}"
+
+
+@dataclass(frozen=True)
+class ProcessIdentity:
+    """Who runs a run: enough to tell, later, whether that process is still alive."""
+
+    host: str
+    pid: int
+    started: float
+
+    @classmethod
+    def current(cls) -> ProcessIdentity:
+        return cls(socket.gethostname(), os.getpid(), psutil.Process().create_time())
+
+
+def process_alive(host: str | None, pid: int | None, started: float | None) -> bool | None:
+    """True/False for a process on this host; None when it cannot be told from here."""
+    if host != socket.gethostname() or not pid:
+        return None
+    try:
+        process = psutil.Process(pid)
+        if started is not None and abs(process.create_time() - started) > 1.0:
+            return False  # the pid was reused by another process
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
+        return None
+
+
+class RunStore:
+    """Runs and steps in a database; safe to use from several threads and processes."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_db_url()
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (ArgumentError, ImportError) as exc:
+            raise InvalidInput(
+                f"The database URL '{self.url}' cannot be used: {exc}", field="db_url"
+            ) from None
+        if self.engine.dialect.name == "sqlite":
+            self._prepare_sqlite()
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        try:
+            Base.metadata.create_all(self.engine)
+            with self._sessions.begin() as session:
+                if session.get(MetaRow, "schema_version") is None:
+                    session.add(MetaRow(key="schema_version", value=SCHEMA_VERSION))
+        except OperationalError as exc:
+            raise InvalidInput(
+                f"The run store at '{self.url}' cannot be opened ({exc.orig}); check the path "
+                "and its permissions, or set NaasLabExtApp.db_url / $NAAS_LAB_DB_URL.",
+                field="db_url",
+            ) from None
+
+    def _prepare_sqlite(self) -> None:
+        database = self.engine.url.database
+        if database and database != ":memory:":
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InvalidInput(
+                    f"The run store at '{self.url}' cannot be opened: its folder {folder} "
+                    f"cannot be created ({exc.strerror}).",
+                    field="db_url",
+                ) from None
+
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite would defer it).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            # Take the write lock at once: a deferred transaction that later writes can fail
+            # with "database is locked" without waiting for the busy timeout.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        run: RunResult,
+        *,
+        owner: ProcessIdentity | None = None,
+        dag: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a new run (and its steps, if it has them already)."""
+        owner = owner or ProcessIdentity.current()
+        now = utc_now()
+        with self._write() as session:
+            row = RunRow(
+                id=run.run_id,
+                pipeline=run.pipeline,
+                product_root=str(run.product_root),
+                pipeline_path=run.pipeline_path,
+                status=run.status.value,
+                source=run.source,
+                parameters=run.parameters,
+                dag=dag,
+                error=run.error,
+                output_dir=str(run.output_dir) if run.output_dir else None,
+                created_at=run.created_at or now,
+                started_at=run.started_at,
+                ended_at=run.ended_at,
+                heartbeat_at=now,
+                host=owner.host,
+                pid=owner.pid,
+                pid_started=owner.started,
+                cancel_requested=False,
+            )
+            session.add(row)
+            self._add_steps(session, run.run_id, run.steps)
+
+    @staticmethod
+    def _add_steps(session: Session, run_id: str, steps: Sequence[StepResult]) -> None:
+        for position, step in enumerate(steps):
+            session.add(
+                StepRow(
+                    run_id=run_id,
+                    position=position,
+                    name=step.name,
+                    kind=step.kind,
+                    role=step.role,
+                    status=step.status.value,
+                    notebook_path=step.notebook_path,
+                    output_path=str(step.output_path) if step.output_path else None,
+                    started_at=step.started_at,
+                    ended_at=step.ended_at,
+                    attempts=step.attempts,
+                    error=step.error.to_json() if step.error else None,
+                    detail=step.detail,
+                    upstream=step.upstream,
+                    on_error=step.on_error,
+                )
+            )
+
+    def start_run(
+        self,
+        run: RunResult,
+        *,
+        dag: dict[str, Any] | None,
+        owner: ProcessIdentity | None = None,
+    ) -> None:
+        """Mark a recorded run RUNNING with its steps (the plan is known now)."""
+        owner = owner or ProcessIdentity.current()
+        with self._write() as session:
+            row = session.get(RunRow, run.run_id)
+            if row is None:
+                raise NotFound(f"No run '{run.run_id}' in the run store.")
+            session.execute(delete(StepRow).where(StepRow.run_id == run.run_id))
+            row.pipeline = run.pipeline
+            row.product_root = str(run.product_root)
+            row.pipeline_path = run.pipeline_path
+            row.status = run.status.value
+            row.parameters = run.parameters
+            row.dag = dag
+            row.output_dir = str(run.output_dir) if run.output_dir else None
+            row.started_at = run.started_at
+            row.heartbeat_at = utc_now()
+            row.host, row.pid, row.pid_started = owner.host, owner.pid, owner.started
+            self._add_steps(session, run.run_id, run.steps)
+
+    def update_step(self, run_id: str, step: StepResult) -> None:
+        with self._write() as session:
+            session.execute(
+                update(StepRow)
+                .where(StepRow.run_id == run_id, StepRow.name == step.name)
+                .values(**step_values(step))
+            )
+
+    def finish_run(self, run: RunResult) -> None:
+        """Store the final state of a run and of its steps in one transaction."""
+        with self._write() as session:
+            session.execute(
+                update(RunRow)
+                .where(RunRow.id == run.run_id)
+                .values(
+                    status=run.status.value,
+                    ended_at=run.ended_at,
+                    error=run.error,
+                    heartbeat_at=utc_now(),
+                )
+            )
+            for step in run.steps:
+                session.execute(
+                    update(StepRow)
+                    .where(StepRow.run_id == run.run_id, StepRow.name == step.name)
+                    .values(**step_values(step))
+                )
+
+    def heartbeat(self, run_id: str) -> bool:
+        """Say the run's process is alive; return whether someone asked to cancel the run."""
+        with self._write() as session:
+            session.execute(
+                update(RunRow).where(RunRow.id == run_id).values(heartbeat_at=utc_now())
+            )
+            return bool(session.scalar(select(RunRow.cancel_requested).where(RunRow.id == run_id)))
+
+    def request_cancel(self, run_id: str) -> RunResult:
+        """Ask the process running ``run_id`` to cancel it (it checks at each heartbeat)."""
+        with self._write() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise NotFound(f"No run '{run_id}': check the id (GET /runs lists them).")
+            if row.status in ACTIVE_RUN:
+                row.cancel_requested = True
+        return self.get_run(run_id)
+
+    def get_run(self, run_id: str) -> RunResult:
+        with self._sessions() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise NotFound(f"No run '{run_id}': check the id (GET /runs lists them).")
+            return run_result(row, row.steps)
+
+    def list_runs(
+        self,
+        *,
+        product_root: Path | None = None,
+        under: Path | None = None,
+        pipeline: str | None = None,
+        statuses: Sequence[RunStatus] = (),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[RunResult], int]:
+        """Runs newest first, filtered (``under``: products inside that folder); returns
+        (page, total matching)."""
+        query = select(RunRow)
+        count = select(func.count()).select_from(RunRow)
+        filters = []
+        if product_root is not None:
+            filters.append(RunRow.product_root == str(product_root))
+        if under is not None:
+            filters.append(
+                or_(
+                    RunRow.product_root == str(under),
+                    RunRow.product_root.startswith(str(under).rstrip("/") + "/", autoescape=True),
+                )
+            )
+        if pipeline:
+            filters.append(RunRow.pipeline == pipeline)
+        if statuses:
+            filters.append(RunRow.status.in_([s.value for s in statuses]))
+        if filters:
+            query = query.where(*filters)
+            count = count.where(*filters)
+        query = (
+            query.order_by(RunRow.created_at.desc(), RunRow.id.desc()).limit(limit).offset(offset)
+        )
+        with self._sessions() as session:
+            total = int(session.scalar(count) or 0)
+            rows = list(session.scalars(query))
+            steps: dict[str, list[StepRow]] = {row.id: [] for row in rows}
+            if rows:
+                for step in session.scalars(
+                    select(StepRow)
+                    .where(StepRow.run_id.in_(list(steps)))
+                    .order_by(StepRow.run_id, StepRow.position)
+                ):
+                    steps[step.run_id].append(step)
+            return [run_result(row, steps[row.id]) for row in rows], total
+
+    # -- recovery and retention ---------------------------------------------------------------
+
+    def recover_interrupted(self, *, stale_after: float = 120.0) -> list[str]:
+        """Mark INTERRUPTED the active runs whose process is gone; return their ids.
+
+        On this host the stored pid (and its start time) decides; for a run of another host,
+        a heartbeat older than ``stale_after`` seconds does.
+        """
+        now = utc_now()
+        recovered = []
+        with self._write() as session:
+            rows = session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE_RUN))).all()
+            for row in rows:
+                alive = process_alive(row.host, row.pid, row.pid_started)
+                if alive is None:
+                    beat = row.heartbeat_at or row.created_at
+                    alive = (now - beat).total_seconds() < stale_after
+                if alive:
+                    continue
+                row.status = RunStatus.INTERRUPTED.value
+                row.ended_at = row.heartbeat_at or now
+                row.error = (
+                    f"The process running this run (pid {row.pid} on {row.host}) stopped "
+                    "before the run ended."
+                )
+                session.execute(
+                    update(StepRow)
+                    .where(StepRow.run_id == row.id, StepRow.status.in_(ACTIVE_STEP))
+                    .values(status=StepStatus.INTERRUPTED.value, ended_at=row.ended_at)
+                )
+                recovered.append(row.id)
+        return recovered
+
+    def prunable_runs(
+        self,
+        *,
+        product_root: Path,
+        pipeline: str,
+        keep_last: int | None,
+        keep_days: float | None,
+    ) -> list[RunResult]:
+        """Finished runs of a pipeline beyond the last ``keep_last`` or older than
+        ``keep_days`` days (each limit applies when set)."""
+        cutoff = utc_now() - timedelta(days=keep_days) if keep_days else None
+        query = (
+            select(RunRow)
+            .where(
+                RunRow.product_root == str(product_root),
+                RunRow.pipeline == pipeline,
+                RunRow.status.not_in(ACTIVE_RUN),
+            )
+            .order_by(RunRow.created_at.desc(), RunRow.id.desc())
+        )
+        with self._sessions() as session:
+            rows = list(session.scalars(query))
+            doomed = [
+                row
+                for index, row in enumerate(rows)
+                if (keep_last is not None and index >= keep_last)
+                or (cutoff is not None and row.created_at < cutoff)
+            ]
+            return [run_result(row, []) for row in doomed]
+
+    def delete_runs(self, run_ids: Sequence[str]) -> None:
+        if not run_ids:
+            return
+        with self._write() as session:
+            session.execute(delete(StepRow).where(StepRow.run_id.in_(list(run_ids))))
+            session.execute(delete(RunRow).where(RunRow.id.in_(list(run_ids))))
+
+
+def wait_for_status(
+    store: RunStore, run_id: str, *, finished: bool = True, timeout: float = 60.0
+) -> RunResult:
+    """Poll until the run has finished (tests and the CLI use it); raise TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = store.get_run(run_id)
+        if run.status.finished == finished:
+            return run
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"run {run_id} still {run.status.value} after {timeout} s")
+        time.sleep(0.05)
