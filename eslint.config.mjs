@@ -1,6 +1,7 @@
 // ESLint flat config: TypeScript (type-aware where it matters), React, Prettier owns formatting.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import importPlugin from 'eslint-plugin-import';
 import react from 'eslint-plugin-react';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -24,9 +25,13 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.{ts,tsx}'],
-    plugins: { react },
+    plugins: { react, import: importPlugin },
     languageOptions: { globals: { ...globals.browser } },
-    settings: { react: { version: '18' } },
+    settings: {
+      react: { version: '18' },
+      'import/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } }
+    },
     rules: {
       ...react.configs.recommended.rules,
       'react/react-in-jsx-scope': 'off',
@@ -35,7 +40,15 @@ export default tseslint.config(
       '@typescript-eslint/no-namespace': 'off',
       eqeqeq: 'error',
       curly: 'error',
-      'prefer-arrow-callback': 'error'
+      'prefer-arrow-callback': 'error',
+      // No import cycle between our modules (src/tokens.ts imports none of them). Type-only
+      // dependencies count too: import/no-cycle skips `import type` and cannot see
+      // `import('./x').T` types, so both are refused and types come in by plain imports.
+      'import/no-cycle': ['error', { ignoreExternal: true }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'no-type-imports', disallowTypeAnnotations: true }
+      ]
     }
   },
   {

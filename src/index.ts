@@ -1,8 +1,8 @@
 /**
  * naas_lab_ext: the Data Product Framework inside JupyterLab. Plugins only.
  */
-import { pipelinesPlugin } from './plugins/pipelines';
-import { productsPlugin } from './plugins/products';
-import { templatesPlugin } from './plugins/templates';
+import { pipelinesPlugin } from './pipelines/plugin';
+import { productsPlugin } from './products/plugin';
+import { templatesPlugin } from './templates/plugin';
 
 export default [productsPlugin, templatesPlugin, pipelinesPlugin];

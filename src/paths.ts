@@ -1,5 +1,5 @@
 /**
- * Paths of the Jupyter root the extension gives a meaning to.
+ * Paths of the Jupyter root the extension gives a meaning to, and how paths join.
  */
 
 /** The folder the server keeps the template library in, under the root. */
@@ -13,4 +13,19 @@ export function templateIdOf(path: string): string | null {
   }
   const id = path.slice(prefix.length);
   return id.split('/').includes('..') ? null : id;
+}
+
+/** `name` inside `folder` ('' or none: the root), e.g. `sales/README.md`. */
+export function inFolder(
+  folder: string | null | undefined,
+  name: string
+): string {
+  return folder ? `${folder}/${name}` : name;
+}
+
+/** `path` relative to `folder` when it is inside it, else `path` as it is. */
+export function relativeTo(folder: string, path: string): string {
+  return folder && path.startsWith(`${folder}/`)
+    ? path.slice(folder.length + 1)
+    : path;
 }
