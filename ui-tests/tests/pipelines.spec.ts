@@ -255,7 +255,10 @@ test.describe('Pipelines', () => {
       timeout: 30000
     });
     await expect(page.getByRole('tab', { name: 'slow · slow' })).toBeVisible();
-    // the restored notebook becomes current last: wait for it before switching tabs
+    // The layout restorer makes the notebook current once every restored widget is back
+    // (the pipeline views read their DAG first): wait for the end of the restore, or it
+    // takes the focus back from the tab clicked below.
+    await page.evaluate(() => window.jupyterapp.restored);
     await expect(page.locator('.jp-NotebookPanel:visible .jp-Cell').first()).toBeVisible();
     await page.getByRole('tab', { name: 'slow · slow' }).click();
     await view.waitForStatus('Wait', 'CANCELLED');
