@@ -18,7 +18,7 @@ import stat
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -81,18 +81,24 @@ def make_read_only(path: Path) -> None:
     path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
+def _supported(operation: Callable[[], object], unsupported: frozenset[int]) -> bool:
+    """Run ``operation``; False if the file system does not support it (an OSError whose
+    errno is in ``unsupported``), any other error raised."""
+    try:
+        operation()
+    except OSError as exc:
+        if exc.errno in unsupported:
+            return False
+        raise
+    return True
+
+
 def _clone_fd(source_fd: int, target_fd: int) -> bool:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return False
-    try:
-        fcntl.ioctl(target_fd, _FICLONE, source_fd)
-    except OSError as exc:
-        if exc.errno in _UNSUPPORTED:
-            return False
-        raise
-    return True
+    return _supported(lambda: fcntl.ioctl(target_fd, _FICLONE, source_fd), _UNSUPPORTED)
 
 
 def reflink(source: Path, target: Path) -> bool:
@@ -177,13 +183,7 @@ def link_no_replace(source: Path, target: Path) -> bool:
 
     Raises :class:`FileExistsError` if ``target`` exists: nothing is ever replaced.
     """
-    try:
-        os.link(source, target)
-    except OSError as exc:
-        if exc.errno in _LINK_UNSUPPORTED:
-            return False
-        raise
-    return True
+    return _supported(lambda: os.link(source, target), _LINK_UNSUPPORTED)
 
 
 def same_content_hint(a: Path, b: Path) -> bool:

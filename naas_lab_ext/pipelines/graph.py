@@ -239,13 +239,12 @@ class ErrorHook:
                 raise PipelineError(
                     f"Step '{self.step.name}' cannot handle its own failure.", step=self.step.name
                 )
-            if any(h is head for h in self.step.error_handlers):
-                raise PipelineError(
-                    f"'{head.name}' is already wired as the error handler of '{self.step.name}'. "
-                    "If you re-ran a cell, re-run the cell that creates the steps too.",
-                    step=head.name,
-                )
-            self.step.error_handlers.append(head)
+            _append_once(
+                self.step.error_handlers,
+                head,
+                f"'{head.name}' is already wired as the error handler of '{self.step.name}'. "
+                "If you re-ran a cell, re-run the cell that creates the steps too.",
+            )
         return Chain(heads, tails)
 
 
@@ -295,13 +294,20 @@ def _ends(node: Any) -> tuple[list[Step], list[Step]]:
 def _link(upstream: Step, downstream: Step) -> None:
     if upstream is downstream:
         raise PipelineError(f"Step '{upstream.name}' cannot run after itself.", step=upstream.name)
-    if any(s is downstream for s in upstream.next_steps):
-        raise PipelineError(
-            f"'{downstream.name}' is already wired after '{upstream.name}': declare each link "
-            "once. If you re-ran a cell, re-run the cell that creates the steps too.",
-            step=downstream.name,
-        )
-    upstream.next_steps.append(downstream)
+    _append_once(
+        upstream.next_steps,
+        downstream,
+        f"'{downstream.name}' is already wired after '{upstream.name}': declare each link "
+        "once. If you re-ran a cell, re-run the cell that creates the steps too.",
+    )
+
+
+def _append_once(steps: list[Step], step: Step, refusal: str) -> None:
+    """Add ``step`` to a list of links; a link declared twice (a cell run again, most often)
+    is refused with ``refusal``, naming the step."""
+    if any(s is step for s in steps):
+        raise PipelineError(refusal, step=step.name)
+    steps.append(step)
 
 
 def wire(left: Any, right: Any) -> Chain | End:
@@ -369,13 +375,12 @@ class PipelineGraph:
             raise PipelineError("The pipeline has no step before End(): wire `pipeline >> step`.")
         heads, tails = _ends(other)
         for head in heads:
-            if any(s is head for s in self.entry_steps):
-                raise PipelineError(
-                    f"'{head.name}' is already wired at the start of the pipeline. If you re-ran "
-                    "a cell, re-run the cell that creates the pipeline and its steps too.",
-                    step=head.name,
-                )
-            self.entry_steps.append(head)
+            _append_once(
+                self.entry_steps,
+                head,
+                f"'{head.name}' is already wired at the start of the pipeline. If you re-ran "
+                "a cell, re-run the cell that creates the pipeline and its steps too.",
+            )
         return Chain(heads, tails)
 
     def product_root(self) -> Path:

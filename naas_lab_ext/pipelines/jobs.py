@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,26 +25,20 @@ from .results import StepFailure
 Trigger = tuple[str, StepFailure | None]
 
 
+@dataclass
 class StepJobs:
     """The jobs of one run's steps, each made once per attempt."""
 
-    def __init__(
-        self,
-        plan: Plan,
-        *,
-        run_id: str,
-        version: str,
-        output_dir: Path,
-        parameters: dict[str, Any],
-        start_timeout: float,
-    ) -> None:
-        self.plan = plan
-        self.run_id = run_id
-        self.version = version
-        self.output_dir = output_dir
-        self.parameters = parameters
-        self.start_timeout = start_timeout
-        self._jobs: dict[tuple[str, int], NotebookJob] = {}
+    plan: Plan
+    run_id: str
+    version: str
+    """The run's version: every output saved during the run uses it."""
+    output_dir: Path
+    """The run's folder of executed notebooks."""
+    parameters: dict[str, Any]
+    """The run's parameters (over each step's own)."""
+    start_timeout: float
+    _jobs: dict[tuple[str, int], NotebookJob] = field(default_factory=dict, init=False)
 
     def env(self, name: str) -> dict[str, str]:
         """The environment of step ``name``'s kernel."""

@@ -76,7 +76,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 def _cmd_search(args: argparse.Namespace) -> int:
     with library(args) as lib:
         lib.refresh_index()  # what the folder holds now, even if another process synced it
-        page = lib.search(
+        page = lib.index.search(
             args.query,
             tools=args.tool or (),
             tags=args.tag or (),

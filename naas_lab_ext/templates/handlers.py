@@ -30,7 +30,7 @@ class TemplatesHandler(TemplateHandler):
     @authorized
     async def get(self) -> None:
         page = await self.blocking(
-            self.library.search,
+            self.library.index.search,
             self.get_argument("q", ""),
             tools=self.get_arguments("tool"),
             tags=self.get_arguments("tag"),

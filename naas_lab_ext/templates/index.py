@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import search as searching
-from .metadata import BrokenTemplate, TemplateMeta, parse_template
+from .metadata import BrokenTemplate, TemplateMeta, parse_template, source_of
 from .search import SearchPage
 from .table import SUMMARY_BY_ID_SQL, Table, TemplateSummary, load_table, summary_from_row
 
@@ -379,7 +379,7 @@ class TemplateIndex:
     ) -> None:
         conn.execute("DELETE FROM broken WHERE id = ?", (template_id,))
         values = (
-            template_id.split("/", 1)[0] if "/" in template_id else "",
+            source_of(template_id),
             meta.title,
             meta.tool,
             meta.tool.casefold(),
@@ -453,9 +453,7 @@ class TemplateIndex:
         """Templates matching ``query`` (best first) with any of ``tools`` and all ``tags``
         (see :func:`.search.search`). An empty query lists every template by title."""
         conn = self._connect()
-        return searching.search(
-            conn, self.table(conn), query, tools=tools, tags=tags, limit=limit, offset=offset
-        )
+        return searching.search(conn, self.table(conn), query, tools, tags, limit, offset)
 
     def matching_ids(self, query: str) -> list[str]:
         """The id of every template matching ``query``, unranked, without facets: the answer

@@ -13,7 +13,7 @@ Example::
 
     library = TemplateLibrary(root, index_path=Path("/tmp/templates.sqlite"))
     library.sync()
-    page = library.search("read csv", tags=["pandas"])
+    page = library.index.search("read csv", tags=["pandas"])
     library.open_in_lab(page.items[0].id)
 """
 
@@ -38,7 +38,6 @@ from ..core.paths import is_inside, to_api_path
 from .copies import CopiedTemplate, add_to_models, open_in_lab, resolve_template
 from .index import TemplateIndex
 from .metadata import BrokenTemplate, TemplateCell, parse_template
-from .search import SearchPage
 from .sources import DEFAULT_FOLDER, SyncCancelled, TemplateSource, unique_names
 from .sync import SyncResult, sync_templates
 from .table import TemplateSummary
@@ -50,7 +49,6 @@ FOLDER_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 __all__ = [
     "DEFAULT_FOLDER",
     "CopiedTemplate",
-    "SearchPage",
     "SyncStatus",
     "TemplateDetail",
     "TemplateLibrary",
@@ -235,19 +233,7 @@ class TemplateLibrary:
             config_errors=self.config_errors,
         )
 
-    # -- search and read ------------------------------------------------------------------
-    def search(
-        self,
-        query: str = "",
-        *,
-        tools: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        limit: int = 50,
-        offset: int = 0,
-    ) -> SearchPage:
-        """Ranked templates matching ``query``; see :meth:`TemplateIndex.search`."""
-        return self.index.search(query, tools=tools, tags=tags, limit=limit, offset=offset)
-
+    # -- read (search: ``library.index.search``) --------------------------------------------
     def get(self, template_id: Any) -> TemplateDetail:
         """One template with its cells and parameters, read from the folder."""
         path = resolve_template(self.folder_path, template_id)
@@ -260,18 +246,7 @@ class TemplateLibrary:
                 "listed until its source fixes it.",
                 field="id",
             ) from None
-        summary = self.index.get(template_id) or TemplateSummary(
-            id=template_id,
-            title=meta.title,
-            tool=meta.tool,
-            action=meta.action,
-            tags=meta.tags,
-            author=meta.author,
-            description=meta.description,
-            cells=len(meta.cells),
-            has_parameters=meta.has_parameters,
-            source=template_id.split("/", 1)[0] if "/" in template_id else "",
-        )
+        summary = self.index.get(template_id) or TemplateSummary.of(template_id, meta)
         stat = path.stat()
         return TemplateDetail(
             summary=summary,

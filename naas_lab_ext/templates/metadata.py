@@ -54,8 +54,8 @@ class TemplateCell:
 
 
 @dataclass(frozen=True)
-class TemplateMeta:
-    """What the index stores about a template."""
+class TemplateHeader:
+    """What a template says about itself in its first markdown cells."""
 
     title: str
     tool: str
@@ -63,6 +63,17 @@ class TemplateMeta:
     tags: tuple[str, ...]
     author: str
     description: str
+
+
+def source_of(template_id: str) -> str:
+    """The source a template comes from: the first folder of its id."""
+    return template_id.split("/", 1)[0] if "/" in template_id else ""
+
+
+@dataclass(frozen=True)
+class TemplateMeta(TemplateHeader):
+    """What the index stores about a template: its header and its cells."""
+
     cells: tuple[TemplateCell, ...]
 
     @property

@@ -136,12 +136,11 @@ def matched(conn: sqlite3.Connection, table: Table, query: str) -> int:
 def search(
     conn: sqlite3.Connection,
     table: Table,
-    query: str = "",
-    *,
-    tools: Sequence[str] = (),
-    tags: Sequence[str] = (),
-    limit: int = 50,
-    offset: int = 0,
+    query: str,
+    tools: Sequence[str],
+    tags: Sequence[str],
+    limit: int,
+    offset: int,
 ) -> SearchPage:
     """Templates matching ``query`` (best first) with any of ``tools`` and all ``tags``.
 

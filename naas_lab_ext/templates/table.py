@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .metadata import TemplateHeader, TemplateMeta, source_of
+
 #: A word as FTS5's unicode61 tokenizer sees it (letters and digits; "_" separates).
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 SUMMARY_COLUMNS = (
@@ -27,21 +29,31 @@ SUMMARY_BY_ID_SQL = f"SELECT {SUMMARY_COLUMNS} FROM templates WHERE id = ?"  # n
 
 
 @dataclass(frozen=True)
-class TemplateSummary:
+class TemplateSummary(TemplateHeader):
     """A template as a search result lists it."""
 
     id: str
     """Path of the notebook inside the templates folder, e.g. ``default/Pandas/Read_CSV.ipynb``."""
-    title: str
-    tool: str
-    action: str
-    tags: tuple[str, ...]
-    author: str
-    description: str
     cells: int
     has_parameters: bool
     source: str
     """The source the template comes from (first folder of its id)."""
+
+    @classmethod
+    def of(cls, template_id: str, meta: TemplateMeta) -> TemplateSummary:
+        """The summary of a template read from its file (as the index would list it)."""
+        return cls(
+            id=template_id,
+            title=meta.title,
+            tool=meta.tool,
+            action=meta.action,
+            tags=meta.tags,
+            author=meta.author,
+            description=meta.description,
+            cells=len(meta.cells),
+            has_parameters=meta.has_parameters,
+            source=source_of(template_id),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

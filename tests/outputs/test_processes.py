@@ -7,7 +7,6 @@ and after a read it is the newest version.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -27,14 +26,6 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "raw/blob/blob.bin"
-
-
-@pytest.fixture
-def product(tmp_path: Path) -> Path:
-    root = tmp_path / "product"
-    root.mkdir()
-    (root / "product.json").write_text(json.dumps({"name": "product", "title": "Product"}))
-    return root
 
 
 STARTED: list[subprocess.Popen[str]] = []

@@ -35,14 +35,6 @@ class Clock:
 
 
 @pytest.fixture
-def product(tmp_path: Path) -> Path:
-    root = tmp_path / "product"
-    root.mkdir()
-    (root / "product.json").write_text(json.dumps({"name": "product", "title": "Product"}))
-    return root
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

@@ -30,3 +30,12 @@ export const json = (status: number, body: unknown): Response =>
     status,
     headers: { 'Content-Type': 'application/json' }
   });
+
+/** A REST client whose HTTP calls go to `respond`; `calls` records them. */
+export function clientWith<T>(
+  Client: new (settings: ServerConnection.ISettings) => T,
+  respond: (request: Request) => Response
+): { service: T; calls: Request[] } {
+  const { settings, calls } = settingsWith(respond);
+  return { service: new Client(settings), calls };
+}

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { ApiError } from '../../api/errors';
-import { json, settingsWith } from '../../api/__tests__/fakeServer';
+import { clientWith, json } from '../../api/__tests__/fakeServer';
 import { OutputsService } from '../api';
-
-/** A service whose HTTP calls go to `respond` instead of a server. */
-function serviceWith(respond: (request: Request) => Response): {
-  service: OutputsService;
-  calls: Request[];
-} {
-  const { settings, calls } = settingsWith(respond);
-  return { service: new OutputsService(settings), calls };
-}
 
 describe('OutputsService', () => {
   it("lists a product's datasets and a dataset's versions with their paging", async () => {
-    const { service, calls } = serviceWith(() =>
+    const { service, calls } = clientWith(OutputsService, () =>
       json(200, { datasets: [], versions: [] })
     );
     await service.listDatasets('sales', { versions: 5, limit: 200 });
@@ -35,7 +26,8 @@ describe('OutputsService', () => {
   });
 
   it('downloads the bytes of a file of a version', async () => {
-    const { service, calls } = serviceWith(
+    const { service, calls } = clientWith(
+      OutputsService,
       () => new Response('a,b\n1,2\n', { status: 200 })
     );
     const blob = await service.downloadOutput(
@@ -52,7 +44,7 @@ describe('OutputsService', () => {
   });
 
   it("reports a failed download with the server's message, or its status", async () => {
-    const answered = serviceWith(() =>
+    const answered = clientWith(OutputsService, () =>
       json(404, { message: 'No file orders.csv', reason: 'NotFound' })
     );
     const error = await answered.service
@@ -61,7 +53,10 @@ describe('OutputsService', () => {
     expect(error).toBeInstanceOf(ApiError);
     expect(error.message).toBe('No file orders.csv');
     expect(error.status).toBe(404);
-    const bare = serviceWith(() => new Response('oops', { status: 500 }));
+    const bare = clientWith(
+      OutputsService,
+      () => new Response('oops', { status: 500 })
+    );
     const failure = await bare.service
       .downloadOutput('sales', 'raw/orders', 'latest', 'orders.csv')
       .catch(e => e);

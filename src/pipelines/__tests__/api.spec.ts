@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { json, settingsWith } from '../../api/__tests__/fakeServer';
+import { clientWith, json } from '../../api/__tests__/fakeServer';
 import { PipelinesService } from '../api';
-
-/** A service whose HTTP calls go to `respond` instead of a server. */
-function serviceWith(respond: (request: Request) => Response): {
-  service: PipelinesService;
-  calls: Request[];
-} {
-  const { settings, calls } = settingsWith(respond);
-  return { service: new PipelinesService(settings), calls };
-}
 
 describe('PipelinesService', () => {
   it("lists a product's pipelines and reads one by its notebook path", async () => {
-    const { service, calls } = serviceWith(() => json(200, { pipelines: [] }));
+    const { service, calls } = clientWith(PipelinesService, () =>
+      json(200, { pipelines: [] })
+    );
     await expect(service.listPipelines('team/shop')).resolves.toEqual([]);
     const url = new URL(calls[0].url);
     expect(url.pathname).toBe('/lab-base/naas-lab-ext/pipelines');
@@ -28,7 +21,7 @@ describe('PipelinesService', () => {
   });
 
   it('starts a run with its parameters and answers the run at once', async () => {
-    const { service, calls } = serviceWith(() =>
+    const { service, calls } = clientWith(PipelinesService, () =>
       json(202, { id: 'r1', status: 'PENDING', steps: [] })
     );
     const run = await service.startRun('shop/models/etl.ipynb', { days: 5 });
@@ -42,7 +35,7 @@ describe('PipelinesService', () => {
   });
 
   it('gets, lists (filtered) and cancels runs', async () => {
-    const { service, calls } = serviceWith(() =>
+    const { service, calls } = clientWith(PipelinesService, () =>
       json(200, { runs: [], total: 0, limit: 20, offset: 0 })
     );
     await service.getRun('2026-11-24T00.33.13.895Z-59e076');
@@ -68,7 +61,7 @@ describe('PipelinesService', () => {
   });
 
   it("keeps the server's message when a run cannot start (e.g. a reserved parameter)", async () => {
-    const { service } = serviceWith(() =>
+    const { service } = clientWith(PipelinesService, () =>
       json(400, {
         message:
           "'pipeline_run_id' is set by the pipeline itself and cannot be passed.",

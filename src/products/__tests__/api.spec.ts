@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { ApiError } from '../../api/errors';
-import { json, settingsWith } from '../../api/__tests__/fakeServer';
+import { clientWith, json } from '../../api/__tests__/fakeServer';
 import { ProductsService } from '../api';
-
-/** A service whose HTTP calls go to `respond` instead of a server. */
-function serviceWith(respond: (request: Request) => Response): {
-  service: ProductsService;
-  calls: Request[];
-} {
-  const { settings, calls } = settingsWith(respond);
-  return { service: new ProductsService(settings), calls };
-}
 
 describe('ProductsService', () => {
   it('gets the status from the namespaced route', async () => {
-    const { service, calls } = serviceWith(() =>
+    const { service, calls } = clientWith(ProductsService, () =>
       json(200, { version: '1.2.3', api_version: 1 })
     );
     await expect(service.status()).resolves.toEqual({
@@ -35,7 +26,9 @@ describe('ProductsService', () => {
       git_commit: null,
       warnings: []
     };
-    const { service, calls } = serviceWith(() => json(201, created));
+    const { service, calls } = clientWith(ProductsService, () =>
+      json(201, created)
+    );
     const result = await service.createProduct({
       name: 'sales',
       title: 'Sales'
@@ -46,7 +39,9 @@ describe('ProductsService', () => {
   });
 
   it('encodes each segment of a product path but keeps the slashes', async () => {
-    const { service, calls } = serviceWith(() => json(200, { path: 'a b/c' }));
+    const { service, calls } = clientWith(ProductsService, () =>
+      json(200, { path: 'a b/c' })
+    );
     await service.getProduct('team a/c#1');
     expect(new URL(calls[0].url).pathname).toBe(
       '/lab-base/naas-lab-ext/products/team%20a/c%231'
@@ -54,7 +49,7 @@ describe('ProductsService', () => {
   });
 
   it('turns an error answer into an ApiError with its message and field', async () => {
-    const { service } = serviceWith(() =>
+    const { service } = clientWith(ProductsService, () =>
       json(409, {
         message: 'The folder already exists',
         reason: 'Conflict',
@@ -69,7 +64,8 @@ describe('ProductsService', () => {
   });
 
   it('explains how to install the server part when the routes are missing', async () => {
-    const { service } = serviceWith(
+    const { service } = clientWith(
+      ProductsService,
       () => new Response('<html>404</html>', { status: 404 })
     );
     const error = await service.status().catch(e => e);
@@ -79,7 +75,7 @@ describe('ProductsService', () => {
   });
 
   it('keeps a domain 404 message (the server part answered)', async () => {
-    const { service } = serviceWith(() =>
+    const { service } = clientWith(ProductsService, () =>
       json(404, { message: "'x' is not a data product", reason: 'NotFound' })
     );
     const error = await service.getProduct('x').catch(e => e);
@@ -87,7 +83,7 @@ describe('ProductsService', () => {
   });
 
   it('reports a network failure as an ApiError with status 0', async () => {
-    const { service } = serviceWith(() => {
+    const { service } = clientWith(ProductsService, () => {
       throw new TypeError('Failed to fetch');
     });
     const error = await service.listProducts().catch(e => e);

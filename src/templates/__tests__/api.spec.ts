@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { json, settingsWith } from '../../api/__tests__/fakeServer';
+import { clientWith, json } from '../../api/__tests__/fakeServer';
 import { TemplatesService } from '../api';
-
-/** A service whose HTTP calls go to `respond` instead of a server. */
-function serviceWith(respond: (request: Request) => Response): {
-  service: TemplatesService;
-  calls: Request[];
-} {
-  const { settings, calls } = settingsWith(respond);
-  return { service: new TemplatesService(settings), calls };
-}
 
 describe('TemplatesService', () => {
   it('searches with the trimmed words, each filter repeated, and the page', async () => {
-    const { service, calls } = serviceWith(() =>
+    const { service, calls } = clientWith(TemplatesService, () =>
       json(200, { items: [], total: 0 })
     );
     await service.searchTemplates(
@@ -31,7 +22,9 @@ describe('TemplatesService', () => {
   });
 
   it('leaves an empty search out of the query', async () => {
-    const { service, calls } = serviceWith(() => json(200, { items: [] }));
+    const { service, calls } = clientWith(TemplatesService, () =>
+      json(200, { items: [] })
+    );
     await service.searchTemplates({ q: ' ', tools: [], tags: [] });
     const url = new URL(calls[0].url);
     expect(url.searchParams.has('q')).toBe(false);
@@ -39,7 +32,9 @@ describe('TemplatesService', () => {
   });
 
   it('reads a template by its id, keeping the slashes', async () => {
-    const { service, calls } = serviceWith(() => json(200, { id: 'x' }));
+    const { service, calls } = clientWith(TemplatesService, () =>
+      json(200, { id: 'x' })
+    );
     await service.getTemplate('default/Pandas/Read CSV.ipynb');
     expect(new URL(calls[0].url).pathname).toBe(
       '/lab-base/naas-lab-ext/templates/notebooks/default/Pandas/Read%20CSV.ipynb'
@@ -47,7 +42,7 @@ describe('TemplatesService', () => {
   });
 
   it('posts the copies and the sync', async () => {
-    const { service, calls } = serviceWith(() =>
+    const { service, calls } = clientWith(TemplatesService, () =>
       json(200, { template: 'a.ipynb', path: 'a.ipynb', product: null })
     );
     await service.openTemplate('a.ipynb');
