@@ -80,7 +80,7 @@ def save_parameters(params: _Mapping[str, _Any] | None = None, /, **values: _Any
     return _params.params_path(ROOT_PATH)
 
 
-_store = _OutputStore(ROOT_PATH)
+_store = _OutputStore(ROOT_PATH, outputs=OUTPUTS_PATH)
 
 
 def save(

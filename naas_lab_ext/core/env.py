@@ -24,6 +24,14 @@ start (a kernel inherits its starter's environment):
     ``pipeline.run()`` then writes the DAG to this file instead of running anything.
 ``NAAS_PIPELINE_NOTEBOOK``
     The pipeline notebook being read or run (absolute path), set by the server and the CLI.
+``NAAS_DEPLOYMENT_ID``
+    Set in the kernels of a production run (and of the deploy's setup.ipynb): the deployment.
+``NAAS_PRODUCT_OUTPUTS``
+    The folder outputs are written to when it is not ``<product>/outputs``: a production run
+    executes a deployment's frozen copy but writes into the live product's outputs.
+``NAAS_DEPLOY_DECLARATIONS``
+    Set while a deploy executes setup.ipynb: the file where ``schedule()``, ``unschedule()``,
+    ``dependency()`` and ``install_requirements()`` record what they declare.
 """
 
 from __future__ import annotations
@@ -44,17 +52,23 @@ OUTPUTS_KEEP = "NAAS_OUTPUTS_KEEP"
 DB_URL = "NAAS_LAB_DB_URL"
 PIPELINE_DESCRIBE = "NAAS_PIPELINE_DESCRIBE"
 PIPELINE_NOTEBOOK = "NAAS_PIPELINE_NOTEBOOK"
+DEPLOYMENT_ID = "NAAS_DEPLOYMENT_ID"
+PRODUCT_OUTPUTS = "NAAS_PRODUCT_OUTPUTS"
+DEPLOY_DECLARATIONS = "NAAS_DEPLOY_DECLARATIONS"
 #: Set by JupyterLab in a notebook's kernel: the notebook's path.
 JUPYTER_SESSION = "JPY_SESSION_NAME"
 
 __all__ = [
     "DB_URL",
+    "DEPLOYMENT_ID",
+    "DEPLOY_DECLARATIONS",
     "JUPYTER_SESSION",
     "OUTPUTS_KEEP",
     "PIPELINE",
     "PIPELINE_DESCRIBE",
     "PIPELINE_NOTEBOOK",
     "PIPELINE_OUTPUT_PATH",
+    "PRODUCT_OUTPUTS",
     "PRODUCT_ROOT",
     "RUN_ID",
     "RUN_VERSION",

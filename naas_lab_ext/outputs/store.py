@@ -130,19 +130,21 @@ def _visible_files(folder: Path) -> list[os.DirEntry[str]]:
 class OutputStore:
     """The versioned outputs of the product at ``root`` (the folder with ``product.json``).
 
-    ``environ`` (default: ``os.environ``) supplies ``NAAS_RUN_VERSION`` and
-    ``NAAS_OUTPUTS_KEEP``; ``clock`` the time of versions outside a run.
+    ``outputs`` is the folder versions go to (default: ``root/outputs``); ``environ`` (default:
+    ``os.environ``) supplies ``NAAS_RUN_VERSION`` and ``NAAS_OUTPUTS_KEEP``; ``clock`` the time
+    of versions outside a run.
     """
 
     def __init__(
         self,
         root: Path | str,
         *,
+        outputs: Path | None = None,
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.root = Path(root)
-        self.outputs = self.root / "outputs"
+        self.outputs = outputs if outputs is not None else self.root / "outputs"
         self._environ = environ
         self._clock = clock
 

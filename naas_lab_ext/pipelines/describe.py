@@ -31,6 +31,7 @@ from .executors.base import Executor, JobOutcome, NotebookJob, default_kernel_na
 from .executors.local import LocalKernelExecutor
 from .graph import PipelineError, PipelineGraph, Step, last_created_pipeline
 from .plan import build_plan
+from .production import Production
 from .steps import DummyStep, NotebookStep
 
 #: Notebooks holding this are pipeline notebooks (code cells only).
@@ -126,8 +127,12 @@ def describe_notebook(
     timeout: float = 60.0,
     cancel: threading.Event | None = None,
     executor: Executor | None = None,
+    production: Production | None = None,
 ) -> dict[str, Any]:
     """The DAG (``Plan.to_spec()`` JSON) a pipeline notebook defines, running no step.
+
+    ``production``: the notebook is a deployment's frozen copy, read with the deployment's
+    kernel and environment.
 
     Raises :class:`PipelineError` (the pipeline is wrong) or :class:`InvalidInput` (the
     notebook fails, takes longer than ``timeout`` seconds, or defines no pipeline).
@@ -155,9 +160,12 @@ def describe_notebook(
             output_path=folder / "executed.ipynb",
             cwd=notebook.parent,
             parameters=dict(parameters or {}),
-            env=_describe_env(notebook, target),
-            kernel_name=kernelspec.get("name") or default_kernel_name(),
+            env=_describe_env(notebook, target, production),
+            kernel_name=(production and production.kernel_name)
+            or kernelspec.get("name")
+            or default_kernel_name(),
             start_timeout=min(timeout, 60.0),
+            kernel_dirs=production.kernel_dirs if production else (),
         )
         executor.start(job, outcomes.put)
         outcome = _wait(executor, job, outcomes, timeout, cancel)
@@ -189,8 +197,10 @@ def describe_notebook(
     )
 
 
-def _describe_env(notebook: Path, target: Path) -> dict[str, str]:
+def _describe_env(notebook: Path, target: Path, production: Production | None) -> dict[str, str]:
     values = dict(os.environ)
+    if production is not None:
+        values.update(production.environment())
     values.pop(env.JUPYTER_SESSION, None)
     values[env.PIPELINE_DESCRIBE] = str(target)
     values[env.PIPELINE_NOTEBOOK] = str(notebook)

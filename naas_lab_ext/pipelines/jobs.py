@@ -19,6 +19,7 @@ from ..core import env
 from .executors.base import NotebookJob, default_kernel_name
 from .graph import StepContext
 from .plan import Plan
+from .production import Production
 from .results import StepFailure
 
 #: The step whose failure started an error handler, and its error.
@@ -38,6 +39,8 @@ class StepJobs:
     parameters: dict[str, Any]
     """The run's parameters (over each step's own)."""
     start_timeout: float
+    production: Production | None = None
+    """For a production run: the deployment's kernel and environment."""
     _jobs: dict[tuple[str, int], NotebookJob] = field(default_factory=dict, init=False)
 
     def env(self, name: str) -> dict[str, str]:
@@ -58,6 +61,8 @@ class StepJobs:
                 env.STEP: name,
             }
         )
+        if self.production is not None:
+            values.update(self.production.environment())
         return values
 
     def parameters_of(self, name: str, trigger: Trigger | None = None) -> dict[str, Any]:
@@ -87,10 +92,17 @@ class StepJobs:
                 cwd=planned.notebook.parent,
                 parameters=self.parameters_of(name, trigger),
                 env=self.env(name),
-                kernel_name=planned.kernel_name or default_kernel_name(),
+                kernel_name=self._kernel_name(planned.kernel_name),
                 start_timeout=self.start_timeout,
+                kernel_dirs=self.production.kernel_dirs if self.production else (),
             )
         return self._jobs[key]
+
+    def _kernel_name(self, notebook_kernel: str | None) -> str:
+        """A production run uses the deployment's kernel; else the notebook's own."""
+        if self.production is not None and self.production.kernel_name:
+            return self.production.kernel_name
+        return notebook_kernel or default_kernel_name()
 
     def context(
         self,

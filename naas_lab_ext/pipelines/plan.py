@@ -77,8 +77,11 @@ class Plan:
                 todo.extend(self.steps[current].downstream)
         return [n for n in self.steps if n in seen]
 
-    def executions_dir(self) -> Path:
-        return self.root.joinpath(*EXECUTIONS_FOLDER, self.pipeline)
+    def executions_dir(self, product_root: Path | None = None) -> Path:
+        """Where the runs of this pipeline keep their executed notebooks: in the product at
+        ``product_root`` (default: the plan's own root; a production run passes the live
+        product's)."""
+        return (product_root or self.root).joinpath(*EXECUTIONS_FOLDER, self.pipeline)
 
     def to_spec(self) -> dict[str, Any]:
         """JSON of the DAG: what the REST API serves and the server rebuilds a pipeline from."""

@@ -217,7 +217,7 @@ class RunResult:
     ended_at: datetime | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     source: str = "python"
-    """Who started it: ``notebook``, ``python``, ``cli``, ``api`` (later ``scheduler``)."""
+    """Who started it: ``notebook``, ``python``, ``cli``, ``api``, ``scheduler``."""
     pipeline_path: str | None = None
     """The notebook that defines the pipeline, relative to the product root, when known."""
     error: str | None = None
@@ -227,6 +227,8 @@ class RunResult:
     pid: int | None = None
     host: str | None = None
     cancel_requested: bool = False
+    deployment_id: str | None = None
+    """The deployment a production run executed (None for a run of the live notebooks)."""
 
     @property
     def ok(self) -> bool:
@@ -286,6 +288,7 @@ class RunResult:
             "error": self.error,
             "output_dir": rel(self.output_dir),
             "cancel_requested": self.cancel_requested,
+            "deployment_id": self.deployment_id,
             "steps": [s.to_json(relative_to) for s in self.steps],
         }
 

@@ -31,6 +31,7 @@ from .executors.local import LocalKernelExecutor
 from .jobs import StepJobs, Trigger
 from .options import ProgressCallback, RunOptions, check_parameters, new_run_id
 from .plan import Plan, PlannedStep
+from .production import Production
 from .results import RunResult, RunStatus, StepFailure, StepResult, StepStatus
 from .retention import prune_executions
 from .steps import NotebookStep
@@ -70,6 +71,7 @@ class PipelineRun:
         source: str = "python",
         pipeline_path: str | None = None,
         recorded: bool = False,
+        production: Production | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -82,18 +84,22 @@ class PipelineRun:
         self.run_id = run_id or new_run_id(started)
         self.version = to_version(started)
         self.parameters = check_parameters(parameters)
-        self.output_dir = plan.executions_dir() / self.run_id
+        #: Where the run is recorded and writes: the plan's root, or for a production run
+        #: (which reads a deployment's frozen copy) the live product.
+        self.product_root = production.product_root if production else plan.root
+        self.output_dir = plan.executions_dir(self.product_root) / self.run_id
         self.result = RunResult(
             run_id=self.run_id,
             pipeline=plan.pipeline,
             status=RunStatus.RUNNING,
-            product_root=plan.root,
+            product_root=self.product_root,
             created_at=started,
             started_at=started,
             parameters=self.parameters,
             source=source,
             pipeline_path=pipeline_path,
             output_dir=self.output_dir,
+            deployment_id=production.deployment_id if production else None,
             steps=[
                 StepResult(
                     name=p.name,
@@ -119,6 +125,7 @@ class PipelineRun:
             output_dir=self.output_dir,
             parameters=self.parameters,
             start_timeout=self.options.start_timeout,
+            production=production,
         )
         self._cancelling = False
         self._final_on_cancel = RunStatus.CANCELLED
@@ -202,7 +209,7 @@ class PipelineRun:
         try:
             prune_executions(
                 self.store,
-                product_root=self.plan.root,
+                product_root=self.product_root,
                 pipeline=self.plan.pipeline,
                 policy=self.options.retention,
                 keep=self.run_id,

@@ -36,6 +36,7 @@ from .graph import PipelineError, slug_name
 from .options import ProgressCallback, RunOptions, check_parameters, new_run_id
 from .parameters import parameters_form
 from .plan import Plan, build_plan
+from .production import Production
 from .results import RunResult, RunStatus
 from .runner import PipelineRun
 from .store.repository import RunStore
@@ -123,6 +124,7 @@ class RunService:
         notebook: Path,
         parameters: dict[str, Any] | None = None,
         cancel: threading.Event | None = None,
+        production: Production | None = None,
     ) -> dict[str, Any]:
         """The DAG a notebook defines (cached by file version when no parameters are given).
 
@@ -144,7 +146,11 @@ class RunService:
                     self._cache.move_to_end(key)
                     return self._cache[key]
         spec = describe_notebook(
-            notebook, parameters=parameters, timeout=self.describe_timeout, cancel=cancel
+            notebook,
+            parameters=parameters,
+            timeout=self.describe_timeout,
+            cancel=cancel,
+            production=production,
         )
         if not parameters:
             with self._lock:
@@ -153,10 +159,18 @@ class RunService:
                     self._cache.popitem(last=False)
         return spec
 
-    def plan(self, spec: dict[str, Any]) -> Plan:
-        """Rebuild and validate, on this side, the pipeline a notebook described."""
+    def plan(self, spec: dict[str, Any], production: Production | None = None) -> Plan:
+        """Rebuild and validate, on this side, the pipeline a notebook described (inside the
+        Jupyter root; or, for a production run, inside the deployment's frozen copy)."""
         root = Path(spec["root"]).resolve()
-        if not is_inside(self.root, root):
+        if production is not None:
+            if not is_inside(production.copy_root, root):
+                raise InvalidInput(
+                    f"The pipeline's root folder ({root}) is outside the deployment's copy: "
+                    "leave Pipeline(root=...) out of production pipelines.",
+                    field="pipeline",
+                )
+        elif not is_inside(self.root, root):
             raise InvalidInput(
                 f"The pipeline's root folder ({root}) is outside the Jupyter root: give "
                 "Pipeline(root=...) a folder inside it, or leave it out.",
@@ -205,8 +219,48 @@ class RunService:
     def start(self, path: str, parameters: Any = None, *, source: str = "api") -> RunResult:
         """Record a run and execute it in the background; return it at once (PENDING)."""
         notebook = self.notebook(path)
-        parameters = check_parameters(parameters)
         product_root = self.product_root(notebook).resolve()
+        return self._start(
+            notebook,
+            check_parameters(parameters),
+            source=source,
+            product_root=product_root,
+            pipeline_path=self._relative_definition(notebook, product_root),
+        )
+
+    def start_production(
+        self,
+        production: Production,
+        pipeline: str,
+        parameters: Any = None,
+        *,
+        source: str = "scheduler",
+    ) -> RunResult:
+        """Record a run of a deployment's pipeline and execute it in the background; return
+        it at once (PENDING). ``pipeline`` is the notebook's path in the product (e.g.
+        ``models/__pipeline__.ipynb``): the frozen copy's notebook runs."""
+        notebook = resolve_inside(production.copy_root, pipeline, field="pipeline", must_exist=True)
+        if notebook.suffix != ".ipynb" or not notebook.is_file():
+            raise InvalidInput(f"'{pipeline}' is not a notebook (.ipynb file).", field="pipeline")
+        return self._start(
+            notebook,
+            check_parameters(parameters),
+            source=source,
+            product_root=production.product_root,
+            pipeline_path=self._relative_definition(notebook, production.copy_root),
+            production=production,
+        )
+
+    def _start(
+        self,
+        notebook: Path,
+        parameters: dict[str, Any],
+        *,
+        source: str,
+        product_root: Path,
+        pipeline_path: str | None,
+        production: Production | None = None,
+    ) -> RunResult:
         now = utc_now()
         run = RunResult(
             run_id=new_run_id(now),
@@ -216,13 +270,14 @@ class RunService:
             created_at=now,
             parameters=parameters,
             source=source,
-            pipeline_path=self._relative_definition(notebook, product_root),
+            pipeline_path=pipeline_path,
+            deployment_id=production.deployment_id if production else None,
         )
         self.store.create_run(run)
         local = _LocalRun(cancel=threading.Event())
         local.thread = threading.Thread(
             target=self._background,
-            args=(run, notebook, parameters, local),
+            args=(run, notebook, parameters, local, production),
             name=f"naas-run-{run.run_id}",
             daemon=True,
         )
@@ -232,11 +287,16 @@ class RunService:
         return self.store.get_run(run.run_id)
 
     def _background(
-        self, run: RunResult, notebook: Path, parameters: dict[str, Any], local: _LocalRun
+        self,
+        run: RunResult,
+        notebook: Path,
+        parameters: dict[str, Any],
+        local: _LocalRun,
+        production: Production | None,
     ) -> None:
         try:
-            spec = self.describe(notebook, parameters, cancel=local.cancel)
-            plan = self.plan(spec)
+            spec = self.describe(notebook, parameters, cancel=local.cancel, production=production)
+            plan = self.plan(spec, production)
             with self._lock:
                 if local.cancel.is_set():
                     raise InvalidInput("Cancelled before any step started.")
@@ -251,6 +311,7 @@ class RunService:
                     source=run.source,
                     pipeline_path=self._relative_definition(notebook, plan.root),
                     recorded=True,
+                    production=production,
                 )
                 if local.interrupted:
                     local.run.stop(interrupted=True, reason="The server stopped.")

@@ -75,13 +75,18 @@ class ProductPaths:
     utils: Path
 
     @classmethod
-    def of(cls, root: Path) -> ProductPaths:
+    def of(cls, root: Path, *, environ: Mapping[str, str] | None = None) -> ProductPaths:
+        """The folders of the product at ``root``. Its outputs folder is ``NAAS_PRODUCT_OUTPUTS``
+        when set (a production run reads a deployment's frozen copy and writes into the live
+        product's outputs), else ``root/outputs``."""
+        env = os.environ if environ is None else environ
+        outputs = env.get(env_names.PRODUCT_OUTPUTS, "").strip()
         return cls(
             root=root,
             assets=root / "assets",
             inputs=root / "inputs",
             models=root / "models",
-            outputs=root / "outputs",
+            outputs=Path(outputs) if outputs else root / "outputs",
             tests=root / "tests",
             utils=root / "utils",
         )

@@ -154,3 +154,11 @@ def test_run_environment() -> None:
     assert run_version(environ=env) == "2026-11-23T08.00.00.000Z"
     with pytest.raises(InvalidInput, match="NAAS_RUN_VERSION"):
         run_version(environ={"NAAS_RUN_VERSION": "yesterday"})
+
+
+def test_a_production_run_writes_outputs_into_the_live_product(tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    paths = ProductPaths.of(copy, environ={"NAAS_PRODUCT_OUTPUTS": str(tmp_path / "live/outputs")})
+    assert paths.outputs == tmp_path / "live/outputs"
+    assert paths.models == copy / "models"
+    assert ProductPaths.of(copy, environ={}).outputs == copy / "outputs"

@@ -40,6 +40,9 @@ class NotebookJob:
     env: dict[str, str]
     kernel_name: str | None = None
     start_timeout: float = 60.0
+    kernel_dirs: tuple[Path, ...] = ()
+    """Folders holding ``kernel_name``'s spec when it is not one of Jupyter's (a deployment's
+    kernel is kept out of Lab's launcher)."""
 
 
 @dataclass

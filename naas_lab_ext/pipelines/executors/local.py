@@ -184,10 +184,15 @@ class _KernelWorker:
             log.warning("Cannot kill the kernel of %s: %s", self.job.key, exc)
 
     def _start(self, loop: Any) -> tuple[Any, Any]:
+        from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import AsyncKernelManager
 
         transport = _transport()
         self._ipc_dir = transport.pop("folder", None)
+        if self.job.kernel_dirs:
+            transport["kernel_spec_manager"] = KernelSpecManager(
+                kernel_dirs=[str(folder) for folder in self.job.kernel_dirs]
+            )
         km = AsyncKernelManager(
             kernel_name=self.job.kernel_name or default_kernel_name(), **transport
         )

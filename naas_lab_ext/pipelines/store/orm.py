@@ -78,6 +78,8 @@ class RunRow(Base):
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # schema 2 (migrations.py)
+    deployment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     steps: Mapped[list[StepRow]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="StepRow.position"
     )
@@ -142,6 +144,7 @@ def run_result(row: RunRow, steps: Sequence[StepRow]) -> RunResult:
         pid=row.pid,
         host=row.host,
         cancel_requested=bool(row.cancel_requested),
+        deployment_id=row.deployment_id,
     )
 
 

@@ -34,9 +34,9 @@ from ...core import env
 from ...core.clock import utc_now
 from ...core.errors import InvalidInput, NotFound
 from ..results import RunResult, RunStatus, StepResult, StepStatus
-from .orm import Base, MetaRow, RunRow, StepRow, run_result, step_values
+from . import migrations
+from .orm import Base, RunRow, StepRow, run_result, step_values
 
-SCHEMA_VERSION = "1"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 ACTIVE_RUN = (RunStatus.PENDING.value, RunStatus.RUNNING.value)
 ACTIVE_STEP = (StepStatus.PENDING.value, StepStatus.RUNNING.value)
@@ -96,9 +96,8 @@ class RunStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
             Base.metadata.create_all(self.engine)
-            with self._sessions.begin() as session:
-                if session.get(MetaRow, "schema_version") is None:
-                    session.add(MetaRow(key="schema_version", value=SCHEMA_VERSION))
+            with self.engine.begin() as conn:
+                migrations.upgrade(conn)
         except OperationalError as exc:
             raise InvalidInput(
                 f"The run store at '{self.url}' cannot be opened ({exc.orig}); check the path "
@@ -176,6 +175,7 @@ class RunStore:
                 pid=owner.pid,
                 pid_started=owner.started,
                 cancel_requested=False,
+                deployment_id=run.deployment_id,
             )
             session.add(row)
             self._add_steps(session, run.run_id, run.steps)
