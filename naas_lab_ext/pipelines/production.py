@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core import env
 
-__all__ = ["Production"]
+__all__ = ["Production", "ProductionRequest"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,13 @@ class Production:
             env.DEPLOYMENT_ID: self.deployment_id,
             env.PRODUCT_OUTPUTS: str(self.product_root / "outputs"),
         }
+
+
+@dataclass(frozen=True)
+class ProductionRequest:
+    """A production run to start: the deployment's pipeline notebook (its path in the
+    product, e.g. ``models/__pipeline__.ipynb``) and the run's parameters."""
+
+    production: Production
+    pipeline: str
+    parameters: Mapping[str, Any] | None = None

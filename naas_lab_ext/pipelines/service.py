@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from ..core.clock import utc_now
 from ..core.errors import Conflict, InvalidInput, NaasError, NotFound
 from ..core.paths import is_inside, resolve_inside, to_api_path
 from ..products.manifest import MANIFEST_NAME, find_product_root
+from .background import BackgroundRuns, Ticket
 from .describe import (
     describe_notebook,
     find_pipeline_notebooks,
@@ -36,7 +37,7 @@ from .graph import PipelineError, slug_name
 from .options import ProgressCallback, RunOptions, check_parameters, new_run_id
 from .parameters import parameters_form
 from .plan import Plan, build_plan
-from .production import Production
+from .production import Production, ProductionRequest
 from .results import RunResult, RunStatus
 from .runner import PipelineRun
 from .store.repository import RunStore
@@ -44,6 +45,7 @@ from .store.repository import RunStore
 log = logging.getLogger(__name__)
 
 CACHE_SIZE = 128
+DEFAULT_MAX_ACTIVE = 8
 
 
 @dataclass
@@ -70,14 +72,6 @@ class PipelineInfo:
         }
 
 
-@dataclass
-class _LocalRun:
-    cancel: threading.Event
-    thread: threading.Thread | None = None
-    run: PipelineRun | None = None
-    interrupted: bool = False
-
-
 class RunService:
     """The pipelines under ``root`` and their runs, recorded in ``store``."""
 
@@ -89,15 +83,18 @@ class RunService:
         options: Callable[[], RunOptions] = RunOptions,
         executor: Callable[[], Executor] = LocalKernelExecutor,
         describe_timeout: float = 60.0,
+        max_active: int = DEFAULT_MAX_ACTIVE,
     ) -> None:
         self.root = Path(root).resolve()
         self.store = store
         self._options = options
         self._executor = executor
         self.describe_timeout = describe_timeout
+        #: Runs past ``max_active`` wait, PENDING, for one to end: a thousand runs due at once
+        #: must not start a thousand kernels (nor fight the scheduler for the store).
+        self._background = BackgroundRuns(self._execute, self._end_waiting, max_active=max_active)
         self._cache: OrderedDict[tuple[str, int, int], dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
-        self._local: dict[str, _LocalRun] = {}
 
     # -- pipelines ----------------------------------------------------------------------------
 
@@ -239,17 +236,50 @@ class RunService:
         """Record a run of a deployment's pipeline and execute it in the background; return
         it at once (PENDING). ``pipeline`` is the notebook's path in the product (e.g.
         ``models/__pipeline__.ipynb``): the frozen copy's notebook runs."""
-        notebook = resolve_inside(production.copy_root, pipeline, field="pipeline", must_exist=True)
+        request = ProductionRequest(production, pipeline, parameters)
+        [started] = self.start_productions([request], source=source)
+        if isinstance(started, NaasError):
+            raise started
+        return started
+
+    def start_productions(
+        self, requests: Sequence[ProductionRequest], *, source: str = "scheduler"
+    ) -> list[RunResult | NaasError]:
+        """Start several production runs at once (a scheduler fires many schedules in the
+        same second): one transaction records them all. Each item is the run (PENDING), or
+        the error that kept that one from starting."""
+        answers: list[RunResult | NaasError] = []
+        ready: list[tuple[int, RunResult, Path, Production]] = []
+        for request in requests:
+            try:
+                notebook = self._production_notebook(request)
+                run = self._new_run(
+                    notebook,
+                    check_parameters(request.parameters),
+                    source=source,
+                    product_root=request.production.product_root,
+                    pipeline_path=self._relative_definition(notebook, request.production.copy_root),
+                    production=request.production,
+                )
+            except NaasError as exc:
+                answers.append(exc)
+                continue
+            ready.append((len(answers), run, notebook, request.production))
+            answers.append(run)
+        self.store.create_runs([run for _, run, _, _ in ready])
+        for index, run, notebook, production in ready:
+            answers[index] = self._launch(run, notebook, production)
+        return answers
+
+    @staticmethod
+    def _production_notebook(request: ProductionRequest) -> Path:
+        copy = request.production.copy_root
+        notebook = resolve_inside(copy, request.pipeline, field="pipeline", must_exist=True)
         if notebook.suffix != ".ipynb" or not notebook.is_file():
-            raise InvalidInput(f"'{pipeline}' is not a notebook (.ipynb file).", field="pipeline")
-        return self._start(
-            notebook,
-            check_parameters(parameters),
-            source=source,
-            product_root=production.product_root,
-            pipeline_path=self._relative_definition(notebook, production.copy_root),
-            production=production,
-        )
+            raise InvalidInput(
+                f"'{request.pipeline}' is not a notebook (.ipynb file).", field="pipeline"
+            )
+        return notebook
 
     def _start(
         self,
@@ -259,10 +289,30 @@ class RunService:
         source: str,
         product_root: Path,
         pipeline_path: str | None,
-        production: Production | None = None,
+    ) -> RunResult:
+        run = self._new_run(
+            notebook,
+            parameters,
+            source=source,
+            product_root=product_root,
+            pipeline_path=pipeline_path,
+            production=None,
+        )
+        self.store.create_run(run)
+        return self._launch(run, notebook, None)
+
+    @staticmethod
+    def _new_run(
+        notebook: Path,
+        parameters: dict[str, Any],
+        *,
+        source: str,
+        product_root: Path,
+        pipeline_path: str | None,
+        production: Production | None,
     ) -> RunResult:
         now = utc_now()
-        run = RunResult(
+        return RunResult(
             run_id=new_run_id(now),
             pipeline=slug_name(notebook.stem),
             status=RunStatus.PENDING,
@@ -273,67 +323,60 @@ class RunService:
             pipeline_path=pipeline_path,
             deployment_id=production.deployment_id if production else None,
         )
-        self.store.create_run(run)
-        local = _LocalRun(cancel=threading.Event())
-        local.thread = threading.Thread(
-            target=self._background,
-            args=(run, notebook, parameters, local, production),
-            name=f"naas-run-{run.run_id}",
-            daemon=True,
-        )
-        with self._lock:
-            self._local[run.run_id] = local
-        local.thread.start()
-        return self.store.get_run(run.run_id)
 
-    def _background(
-        self,
-        run: RunResult,
-        notebook: Path,
-        parameters: dict[str, Any],
-        local: _LocalRun,
-        production: Production | None,
-    ) -> None:
+    def _launch(self, run: RunResult, notebook: Path, production: Production | None) -> RunResult:
+        """Execute a recorded run in the background; return it as recorded."""
+        answer = replace(run)  # the worker goes on with its own copy
+        self._background.submit(Ticket(run, notebook, dict(run.parameters), production))
+        return answer
+
+    def _execute(self, ticket: Ticket) -> None:
+        run, notebook, production = ticket.run, ticket.notebook, ticket.production
         try:
-            spec = self.describe(notebook, parameters, cancel=local.cancel, production=production)
+            if ticket.cancel.is_set():
+                raise InvalidInput("Cancelled before any step started.")
+            spec = self.describe(
+                notebook, ticket.parameters, cancel=ticket.cancel, production=production
+            )
             plan = self.plan(spec, production)
-            with self._lock:
-                if local.cancel.is_set():
-                    raise InvalidInput("Cancelled before any step started.")
-                local.run = PipelineRun(
-                    plan,
-                    store=self.store,
-                    run_id=run.run_id,
-                    parameters=parameters,
-                    options=self._options(),
-                    executor=self._executor(),
-                    cancel=local.cancel,
-                    source=run.source,
-                    pipeline_path=self._relative_definition(notebook, plan.root),
-                    recorded=True,
-                    production=production,
-                )
-                if local.interrupted:
-                    local.run.stop(interrupted=True, reason="The server stopped.")
-            local.run.execute()
+            ticket.pipeline_run = PipelineRun(
+                plan,
+                store=self.store,
+                run_id=run.run_id,
+                parameters=ticket.parameters,
+                options=self._options(),
+                executor=self._executor(),
+                cancel=ticket.cancel,
+                source=run.source,
+                pipeline_path=self._relative_definition(notebook, plan.root),
+                recorded=True,
+                production=production,
+            )
+            if ticket.interrupted:  # the server stopped while the plan was read
+                ticket.pipeline_run.stop(interrupted=True, reason="The server stopped.")
+            ticket.pipeline_run.execute()
         except Exception as exc:
             message = exc.message if isinstance(exc, NaasError) else f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, NaasError):
                 log.exception("Run %s failed before it started", run.run_id)
-            run.status = (
-                (RunStatus.INTERRUPTED if local.interrupted else RunStatus.CANCELLED)
-                if local.cancel.is_set()
-                else RunStatus.FAILED
-            )
-            run.error = message
-            run.ended_at = utc_now()
-            try:
-                self.store.finish_run(run)
-            except Exception:
-                log.exception("Cannot record the end of run %s", run.run_id)
-        finally:
-            with self._lock:
-                self._local.pop(run.run_id, None)
+            status = RunStatus.FAILED
+            if ticket.cancel.is_set():
+                status = RunStatus.INTERRUPTED if ticket.interrupted else RunStatus.CANCELLED
+            self._end(run, status, message)
+
+    def _end_waiting(self, ticket: Ticket) -> None:
+        """A run cancelled, or interrupted by a stop, before a worker took it."""
+        if ticket.interrupted:
+            self._end(ticket.run, RunStatus.INTERRUPTED, "The server stopped.")
+        else:
+            self._end(ticket.run, RunStatus.CANCELLED, "Cancelled before any step started.")
+
+    def _end(self, run: RunResult, status: RunStatus, message: str) -> None:
+        run.status, run.error, run.ended_at = status, message, utc_now()
+        try:
+            self.store.finish_run(run)
+        except Exception:
+            log.exception("Cannot record the end of run %s", run.run_id)
 
     def run(
         self,
@@ -370,10 +413,7 @@ class RunService:
                 field="run_id",
             )
         self.store.request_cancel(run_id)
-        with self._lock:
-            local = self._local.get(run_id)
-        if local is not None:
-            local.cancel.set()
+        self._background.cancel(run_id)
         return self.store.get_run(run_id)
 
     def get_run(self, run_id: str) -> RunResult:
@@ -406,13 +446,4 @@ class RunService:
 
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop the runs of this process (they end INTERRUPTED) and wait for them."""
-        with self._lock:
-            local_runs = list(self._local.values())
-            for local in local_runs:
-                local.interrupted = True
-                if local.run is not None:
-                    local.run.stop(interrupted=True, reason="The server stopped.")
-                local.cancel.set()
-        for local in local_runs:
-            if local.thread is not None:
-                local.thread.join(timeout)
+        self._background.shutdown(timeout)

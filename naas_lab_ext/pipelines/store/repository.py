@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -153,32 +153,49 @@ class RunStore:
         dag: dict[str, Any] | None = None,
     ) -> None:
         """Record a new run (and its steps, if it has them already)."""
+        self.create_runs([run], owner=owner, dag=dag)
+
+    def create_runs(
+        self,
+        runs: Sequence[RunResult],
+        *,
+        owner: ProcessIdentity | None = None,
+        dag: dict[str, Any] | None = None,
+    ) -> None:
+        """Record new runs (and their steps, if they have them already) in one transaction."""
+        if not runs:
+            return
         owner = owner or ProcessIdentity.current()
         now = utc_now()
+        rows = [
+            {
+                "id": run.run_id,
+                "pipeline": run.pipeline,
+                "product_root": str(run.product_root),
+                "pipeline_path": run.pipeline_path,
+                "status": run.status.value,
+                "source": run.source,
+                "parameters": run.parameters,
+                "dag": dag,
+                "error": run.error,
+                "output_dir": str(run.output_dir) if run.output_dir else None,
+                "created_at": run.created_at or now,
+                "started_at": run.started_at,
+                "ended_at": run.ended_at,
+                "heartbeat_at": now,
+                "host": owner.host,
+                "pid": owner.pid,
+                "pid_started": owner.started,
+                "cancel_requested": False,
+                "deployment_id": run.deployment_id,
+            }
+            for run in runs
+        ]
         with self._write() as session:
-            row = RunRow(
-                id=run.run_id,
-                pipeline=run.pipeline,
-                product_root=str(run.product_root),
-                pipeline_path=run.pipeline_path,
-                status=run.status.value,
-                source=run.source,
-                parameters=run.parameters,
-                dag=dag,
-                error=run.error,
-                output_dir=str(run.output_dir) if run.output_dir else None,
-                created_at=run.created_at or now,
-                started_at=run.started_at,
-                ended_at=run.ended_at,
-                heartbeat_at=now,
-                host=owner.host,
-                pid=owner.pid,
-                pid_started=owner.started,
-                cancel_requested=False,
-                deployment_id=run.deployment_id,
-            )
-            session.add(row)
-            self._add_steps(session, run.run_id, run.steps)
+            # One executemany (a scheduler records a thousand runs due together at once).
+            session.execute(insert(RunRow), rows)
+            for run in runs:
+                self._add_steps(session, run.run_id, run.steps)
 
     @staticmethod
     def _add_steps(session: Session, run_id: str, steps: Sequence[StepResult]) -> None:
