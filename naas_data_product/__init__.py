@@ -16,6 +16,13 @@ gives:
   (code cells). A utils file that fails is reported (file, cell, line) by a
   :class:`UtilsWarning` and listed in ``UTILS_ERRORS``; the other files still load.
 
+What setup.ipynb calls to deploy the product (see docs/deploy.md): :func:`install_requirements`,
+:func:`schedule`, :func:`unschedule`, :func:`dependency`, and the Naas spellings
+``scheduler.add(path, cron=...)``, ``scheduler.delete(path)`` and ``dependency.add(path)`` (so
+``import naas_data_product as naas`` runs a Naas setup.ipynb unchanged). During a deploy they
+declare what the deployment needs; run by hand they check it and say it takes effect at the next
+deploy.
+
 The pipeline API is imported by name (it is loaded on first use, so this import stays fast)::
 
     from naas_data_product import Pipeline, NotebookStep, DummyStep, End
@@ -37,6 +44,12 @@ from collections.abc import Mapping as _Mapping
 from pathlib import Path
 from typing import Any as _Any
 
+# The calls of setup.ipynb (re-exported: listed in _FRAMEWORK_NAMES below).
+from naas_lab_ext.deploy.declarations import dependency as dependency
+from naas_lab_ext.deploy.declarations import install_requirements as install_requirements
+from naas_lab_ext.deploy.declarations import schedule as schedule
+from naas_lab_ext.deploy.declarations import scheduler as scheduler
+from naas_lab_ext.deploy.declarations import unschedule as unschedule
 from naas_lab_ext.outputs.store import OutputStore as _OutputStore
 from naas_lab_ext.outputs.store import Saved
 from naas_lab_ext.runtime import params as _params
@@ -152,6 +165,11 @@ _FRAMEWORK_NAMES = [
     "load",
     "versions",
     "latest_path",
+    "install_requirements",
+    "schedule",
+    "unschedule",
+    "dependency",
+    "scheduler",
 ]
 
 

@@ -43,14 +43,15 @@ from ..core.clock import is_version, parse_version, to_version, utc_now
 from ..core.env import run_version
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.paths import validate_name
-from ..products.manifest import EXECUTIONS_FOLDER
+from ..products.manifest import DEPLOYMENTS_FOLDER, EXECUTIONS_FOLDER
 from . import formats
 from .settings import keep_value, output_settings
 
 LATEST = "latest"
 LOCK_NAME = ".naas-lock"
-#: Layers that are not datasets: the executed notebooks of pipeline runs live there.
-RESERVED_LAYERS = frozenset({EXECUTIONS_FOLDER[1]})
+#: Layers that are not datasets: the executed notebooks of pipeline runs and the reports of
+#: deploys (executed setup.ipynb, tests) live there.
+RESERVED_LAYERS = frozenset({EXECUTIONS_FOLDER[1], DEPLOYMENTS_FOLDER[1]})
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -82,8 +83,8 @@ class OutputName:
         file = validate_name(parts[2], field=field, what="file name") if len(parts) == 3 else None
         if layer in RESERVED_LAYERS:
             raise InvalidInput(
-                f"'{layer}' is reserved for the executed notebooks of pipeline runs: use another "
-                "layer name.",
+                f"'{layer}' is reserved for the executed notebooks of pipeline runs and deploys: "
+                "use another layer name.",
                 field=field,
             )
         return cls(layer, dataset, file)

@@ -22,6 +22,9 @@ STANDARD_FOLDERS = ("assets", "inputs", "models", "outputs", "tests", "utils")
 #: Where a product keeps the executed notebooks of its pipeline runs:
 #: ``outputs/pipeline_executions/<pipeline>/<run-id>/``.
 EXECUTIONS_FOLDER = ("outputs", "pipeline_executions")
+#: Where a deploy keeps its reports (executed setup.ipynb, product tests):
+#: ``outputs/deployments/<deployment-id>/``.
+DEPLOYMENTS_FOLDER = ("outputs", "deployments")
 #: Folders never searched for products: tool caches, the template library, dependencies.
 SKIPPED_FOLDERS = frozenset({TEMPLATES_FOLDER, "node_modules", "__pycache__", "site-packages"})
 #: The keys of product.json this module reads; others are kept in ``Manifest.extra``.

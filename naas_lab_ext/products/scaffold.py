@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 
 #: Top-level folders no product may be created in.
 RESERVED_FOLDERS = frozenset({TEMPLATES_FOLDER})
-#: Skeleton file names that are stored under another name (a real ``.gitignore`` inside the
-#: package would change what git ignores in this repository).
-RENAMED_FILES = {"dot-gitignore": ".gitignore"}
+#: Skeleton file and folder names that are stored under another name (a real ``.gitignore``
+#: inside the package would change what git ignores in this repository, and a ``.github``
+#: folder would be taken for this repository's own workflows and templates).
+RENAMED_FILES = {"dot-gitignore": ".gitignore", "dot-github": ".github"}
 EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 MAX_TITLE = 120
 MAX_DESCRIPTION = 2000
@@ -163,9 +164,7 @@ def render_skeleton(destination: Path, spec: ProductSpec, manifest: Manifest) ->
         if source.is_dir() or "__pycache__" in source.parts:
             continue
         relative = source.relative_to(source_root)
-        target = destination.joinpath(
-            *relative.parts[:-1], RENAMED_FILES.get(source.name, source.name)
-        )
+        target = destination.joinpath(*(RENAMED_FILES.get(part, part) for part in relative.parts))
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.suffix == ".ipynb":
             content = _render_notebook(source, values)

@@ -49,9 +49,14 @@ def test_layout_has_every_folder_and_file(tmp_path: Path) -> None:
         "inputs/params.json",
         "models/__pipeline__.ipynb",
         "tests/test_product.py",
+        ".github/workflows/tests.yml",
+        ".github/ISSUE_TEMPLATE/bug_report.md",
+        ".github/ISSUE_TEMPLATE/enhancement.md",
+        ".github/pull_request_template.md",
     ]:
         assert (product / name).is_file(), name
     assert not (product / "dot-gitignore").exists()
+    assert not (product / "dot-github").exists()
     assert created.readme == "sales-report/README.md"
     assert created.product.path == "sales-report"
     assert created.product.models == ["__pipeline__.ipynb"]
@@ -93,6 +98,9 @@ def test_notebooks_are_valid_and_titled(tmp_path: Path) -> None:
     setup = nbformat.read(product / "setup.ipynb", as_version=4)
     code = "\n".join(c.source for c in setup.cells if c.cell_type == "code")
     assert "requirements.txt" in code and "SCHEDULES" in code and "DEPENDENCIES" in code
+    # it deploys through the notebook calls; the starter schedule is one edit away
+    assert "install_requirements()" in code and "schedule(pipeline" in code
+    assert '# ("models/__pipeline__.ipynb", "0 8 * * *", "UTC"),' in code
     # every code cell is valid Python
     for cell in setup.cells:
         if cell.cell_type == "code":
@@ -103,6 +111,37 @@ def test_gitignore_keeps_outputs_out(tmp_path: Path) -> None:
     create(tmp_path)
     gitignore = (tmp_path / "sales-report" / ".gitignore").read_text()
     assert "outputs/*" in gitignore and ".ipynb_checkpoints/" in gitignore
+
+
+def test_github_practices_come_with_the_product(tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml")
+    create(tmp_path)
+    github = tmp_path / "sales-report" / ".github"
+    # The workflow runs the product's tests on push
+    workflow = yaml.safe_load((github / "workflows" / "tests.yml").read_text())
+    assert "push" in workflow[True]  # YAML 1.1 reads the key `on` as True
+    steps = workflow["jobs"]["tests"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    assert any(u.startswith("actions/checkout@") for u in uses)
+    assert any(u.startswith("actions/setup-python@") for u in uses)
+    commands = "\n".join(step.get("run", "") for step in steps)
+    assert "pip install -r requirements.txt pytest" in commands
+    assert "python -m pytest tests" in commands
+    # Issue templates (bug, enhancement) and a pull-request template, titled for the product
+    for name, label in [("bug_report.md", "bug"), ("enhancement.md", "enhancement")]:
+        text = (github / "ISSUE_TEMPLATE" / name).read_text()
+        front = yaml.safe_load(text.split("---")[1])
+        assert front["labels"] == label
+        assert 'Sales "Weekly" Report' in front["about"]
+    assert "pytest tests" in (github / "pull_request_template.md").read_text()
+
+
+def test_readme_says_how_to_deploy(tmp_path: Path) -> None:
+    create(tmp_path)
+    readme = (tmp_path / "sales-report" / "README.md").read_text()
+    assert "## Deploy" in readme and "**Deploy product**" in readme
+    assert "naas-lab deploy <product folder>" in readme
+    assert "outputs/deployments/<deployment id>/" in readme
 
 
 def test_example_test_of_the_product_passes(tmp_path: Path) -> None:
