@@ -30,16 +30,23 @@ from . import rest
 from .core import env
 from .core.errors import NaasError
 from .core.version import __version__
+from .deploy import handlers as deploy_handlers
+from .deploy.service import DeployService, default_deployments_dir
 from .outputs import handlers as outputs_handlers
 from .pipelines import handlers as pipelines_handlers
 from .pipelines.executors.base import Executor
 from .pipelines.executors.local import LocalKernelExecutor
 from .pipelines.options import RunOptions, default_max_parallel
 from .pipelines.retention import DEFAULT_KEEP_LAST, RetentionPolicy
-from .pipelines.service import RunService
+from .pipelines.service import DEFAULT_MAX_ACTIVE, RunService
 from .pipelines.store.repository import RunStore, default_db_url
 from .products import handlers as products_handlers
 from .products.catalog import ProductCatalog
+from .scheduler import handlers as scheduler_handlers
+from .scheduler.loop import Scheduler
+from .scheduler.repository import ScheduleStore
+from .scheduler.service import ScheduleService
+from .scheduler.task import SchedulerTask
 from .templates import handlers as templates_handlers
 from .templates.guard import TemplateGuard
 from .templates.library import DEFAULT_FOLDER, TemplateLibrary, check_folder_name, open_library
@@ -56,6 +63,8 @@ def routes() -> rest.Routes:
         *outputs_handlers.routes(),
         *templates_handlers.routes(),
         *pipelines_handlers.routes(),
+        *scheduler_handlers.routes(),
+        *deploy_handlers.routes(),
     ]
 
 
@@ -199,6 +208,14 @@ class NaasLabExtApp(ExtensionApp):
         config=True,
         help="Executions older than this many days are pruned after each run. 0: no age limit.",
     )
+    max_active_runs = Int(
+        DEFAULT_MAX_ACTIVE,
+        config=True,
+        help=(
+            "Runs started by this server (from the UI, the REST API or the scheduler) that "
+            "execute at the same time; the others wait, PENDING, for one to end."
+        ),
+    )
     describe_timeout = Float(
         60.0,
         config=True,
@@ -221,6 +238,74 @@ class NaasLabExtApp(ExtensionApp):
         config=True,
         help="Runs notebook steps. The default starts a fresh local kernel per step.",
     )
+
+    scheduler_enabled = Bool(
+        True,
+        config=True,
+        help=(
+            "Fire the products' schedules from this server (every schedule of the run store; "
+            "other servers or `naas-lab scheduler` on the same store never fire a due time "
+            "twice). False: this server only shows and manages them."
+        ),
+    )
+    scheduler_poll_interval = Float(
+        5.0,
+        config=True,
+        help=(
+            "Seconds between two checks for schedules changed by another process (a CLI "
+            "deploy...) and for queued firings whose previous run ended."
+        ),
+    )
+
+    @validate("scheduler_poll_interval")
+    def _check_poll(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not 0.1 <= value <= 60:
+            raise TraitError(f"scheduler_poll_interval must be 0.1 to 60 seconds, not {value}")
+        return value
+
+    deployments_dir = Unicode(
+        "",
+        config=True,
+        help=(
+            "Where each deployment's production copy, virtual environment and kernelspec go. "
+            "Empty (the default) means `<Jupyter data dir>/naas_lab_ext/deployments`. Keep it "
+            "outside the root (or in a hidden folder): each copy holds a product.json. Give "
+            "the same folder to `naas-lab deploy --deployments-dir` if you change it."
+        ),
+    )
+    deploy_keep = Int(
+        5,
+        config=True,
+        help=(
+            "Deployments kept per product (their copies and environments; the active one is "
+            "always kept). Older ones are deleted after each deploy and cannot be rolled back to."
+        ),
+    )
+    deploy_test_timeout = Float(
+        600.0,
+        config=True,
+        help="Seconds a product's tests (pytest and test notebooks) may take in a deploy.",
+    )
+    deploy_setup_timeout = Float(
+        1800.0,
+        config=True,
+        help="Seconds a deploy's pip install, and its setup.ipynb, may each take.",
+    )
+
+    @validate("deploy_keep")
+    def _check_deploy_keep(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            raise TraitError(f"deploy_keep must be 1 or more, not {value}")
+        return value
+
+    @validate("deploy_test_timeout", "deploy_setup_timeout")
+    def _check_deploy_timeout(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if value <= 0:
+            raise TraitError(f"{proposal['trait'].name} must be more than 0 seconds, not {value}")
+        return value
 
     @default("db_url")
     def _db_url_default(self) -> str:
@@ -273,6 +358,16 @@ class NaasLabExtApp(ExtensionApp):
         """The pipelines and runs service (created when the extension loads)."""
         return self._service(pipelines_handlers.RUNS, RunService)
 
+    @property
+    def schedules(self) -> ScheduleService:
+        """The schedules service (its ``store`` is the :class:`ScheduleStore`)."""
+        return self._service(scheduler_handlers.SCHEDULES, ScheduleService)
+
+    @property
+    def deploys(self) -> DeployService:
+        """The deployments service (created when the extension loads)."""
+        return self._service(deploy_handlers.DEPLOYS, DeployService)
+
     def _service(self, key: str, kind: type[T]) -> T:
         value = self.settings.get(key)
         if not isinstance(value, kind):
@@ -299,6 +394,8 @@ class NaasLabExtApp(ExtensionApp):
         )
         self._init_templates(root)
         self._init_runs(root)
+        self._init_scheduler(root)
+        self._init_deploy(root)
 
     def _init_templates(self, root: Path) -> None:
         library = open_library(
@@ -342,20 +439,61 @@ class NaasLabExtApp(ExtensionApp):
             options=self.run_options,
             executor=self.executor_class,
             describe_timeout=self.describe_timeout,
+            max_active=self.max_active_runs,
         )
         # Kernels started by this server inherit it: notebook runs land in the same store.
         self.exports.set(env.DB_URL, self.db_url)
         self.log.info("naas_lab_ext: runs recorded in %s", store.engine.url)
 
+    def _init_scheduler(self, root: Path) -> None:
+        store = ScheduleStore(self.runs.store)
+        task = None
+        if self.scheduler_enabled:
+            scheduler = Scheduler(store, self.runs, poll_interval=self.scheduler_poll_interval)
+            task = SchedulerTask(scheduler)
+        self.settings[scheduler_handlers.SCHEDULER] = task
+        self.settings[scheduler_handlers.SCHEDULES] = ScheduleService(
+            root, store, self.runs, on_change=task.scheduler.wake if task else None
+        )
+
+    def _init_deploy(self, root: Path) -> None:
+        task = self.settings.get(scheduler_handlers.SCHEDULER)
+        deploys = DeployService(
+            root,
+            self.runs,
+            self.schedules.store,
+            deployments_dir=Path(self.deployments_dir or default_deployments_dir()),
+            keep=self.deploy_keep,
+            test_timeout=self.deploy_test_timeout,
+            setup_timeout=self.deploy_setup_timeout,
+            on_change=task.scheduler.wake if isinstance(task, SchedulerTask) else None,
+        )
+        failed = deploys.recover_interrupted()
+        if failed:
+            self.log.warning("Deployments marked FAILED (their process is gone): %s", failed)
+        self.settings[deploy_handlers.DEPLOYS] = deploys
+        self.log.info("naas_lab_ext: deployments in %s", deploys.deployments_dir)
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes())
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
-        """Called by the server once its event loop runs: start the periodic sync."""
+        """Called by the server once its event loop runs: start the periodic sync and the
+        scheduler."""
         self.template_sync.start()
+        task = self.settings.get(scheduler_handlers.SCHEDULER)
+        if isinstance(task, SchedulerTask):
+            task.start()
 
     async def stop_extension(self) -> None:
-        """Stop the template sync and the runs (marked INTERRUPTED), undo what was set up."""
+        """Stop the scheduler, the template sync and the runs (marked INTERRUPTED), undo what
+        was set up."""
+        task = self.settings.get(scheduler_handlers.SCHEDULER)
+        if isinstance(task, SchedulerTask):
+            await task.stop()  # first: no run may start while the runs are stopped
+        deploys = self.settings.get(deploy_handlers.DEPLOYS)
+        if isinstance(deploys, DeployService):
+            await asyncio.to_thread(deploys.shutdown)  # they end FAILED, nothing half-applied
         sync = self.settings.get(templates_handlers.SYNC)
         if isinstance(sync, PeriodicSync):
             await sync.stop()

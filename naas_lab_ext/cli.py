@@ -8,7 +8,8 @@ pipeline that cannot be read), 3 not found, 4 conflict (something already exists
 5 forbidden. ``naas-lab run``: 6 the run FAILED, 7 it was CANCELLED (Ctrl-C, or
 ``naas-lab runs cancel`` from elsewhere), 8 it was INTERRUPTED.
 ``naas-lab templates sync``: 6 the sync finished but a source failed (its previous
-templates were kept).
+templates were kept). ``naas-lab deploy``: 6 the deployment FAILED (the previous one stays
+active).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from collections.abc import Sequence
 
 from .core.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFound, code_for
 from .core.version import __version__
+from .deploy import cli as deploy_cli
 from .outputs import cli as outputs_cli
 from .pipelines import cli as pipelines_cli
 from .products import cli as products_cli
+from .scheduler import cli as scheduler_cli
 from .templates import cli as templates_cli
 
 EXIT_CODES: dict[type[NaasError], int] = {InvalidInput: 2, NotFound: 3, Conflict: 4, Forbidden: 5}
@@ -45,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     outputs_cli.add_commands(sub)
     templates_cli.add_commands(sub)
     pipelines_cli.add_commands(sub)
+    scheduler_cli.add_commands(sub)
+    deploy_cli.add_commands(sub)
     return parser
 
 
