@@ -1,8 +1,9 @@
 /**
  * naas_lab_ext: the Data Product Framework inside JupyterLab. Plugins only.
  */
+import { deployPlugin } from './deploy/plugin';
 import { pipelinesPlugin } from './pipelines/plugin';
 import { productsPlugin } from './products/plugin';
 import { templatesPlugin } from './templates/plugin';
 
-export default [productsPlugin, templatesPlugin, pipelinesPlugin];
+export default [productsPlugin, templatesPlugin, pipelinesPlugin, deployPlugin];

@@ -23,6 +23,9 @@ export const TEMPLATES_PLUGIN_ID = 'naas_lab_ext:templates';
 /** The id of the pipelines plugin (also its settings schema file name). */
 export const PIPELINES_PLUGIN_ID = 'naas_lab_ext:pipelines';
 
+/** The id of the deploy plugin (also its settings schema file name). */
+export const DEPLOY_PLUGIN_ID = 'naas_lab_ext:deploy';
+
 /** Commands contributed by the extension; each appears in the palette. */
 export namespace CommandIDs {
   export const newProduct = 'naas-lab-ext:new-product';
@@ -34,6 +37,8 @@ export namespace CommandIDs {
   export const addTemplateToModels = 'naas-lab-ext:add-template-to-models';
   export const openPipeline = 'naas-lab-ext:open-pipeline';
   export const runPipeline = 'naas-lab-ext:run-pipeline';
+  export const deployProduct = 'naas-lab-ext:deploy-product';
+  export const rollbackProduct = 'naas-lab-ext:rollback-product';
 }
 
 export interface IContact {
@@ -70,8 +75,21 @@ export interface IProductsModel {
   readonly changed: ISignal<IProductsModel, void>;
   readonly products: readonly IProduct[];
   readonly selected: IProduct | null;
+  /** Select the product at `path` (null: none), e.g. the one a command acts on. */
+  select(path: string | null): void;
   /** Reload the product list now. */
   refresh(): Promise<void>;
+}
+
+/** A button another plugin adds to the details of the selected product (e.g. Deploy). */
+export interface IProductAction {
+  /** The button's text, e.g. "Deploy". */
+  label: string;
+  /** Its accessible name for a product title, e.g. "Deploy Sales". */
+  ariaLabel: (title: string) => string;
+  /** Its tooltip. */
+  caption: string;
+  execute: (product: IProduct) => void;
 }
 
 /** What the core plugin shares with the other plugins of the extension. */
@@ -86,6 +104,8 @@ export interface INaasLab {
   addSection(widget: Widget, index?: number, folded?: boolean): void;
   /** Show the panel and expand a section of it. */
   revealSection(widget: Widget): void;
+  /** Add a button to the details of the selected product (after Open README, Open setup). */
+  addProductAction(action: IProductAction): void;
   /** Open a file by its path under the root, with the right viewer. */
   open(path: string): void;
 }

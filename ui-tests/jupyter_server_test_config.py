@@ -24,3 +24,5 @@ c.ServerApp.port = int(os.environ.get("NAAS_UI_TEST_PORT", "8888"))  # noqa: F82
 c.ServerApp.allow_root = True  # noqa: F821
 # Runs of the tests go to a store of their own, wiped with the workspace.
 c.NaasLabExtApp.db_url = f"sqlite:///{WORKSPACE / '.naas-runs.sqlite'}"  # noqa: F821
+# Deployments (production copies, their environments) are wiped with the workspace too.
+c.NaasLabExtApp.deployments_dir = str(WORKSPACE / ".deployments")  # noqa: F821

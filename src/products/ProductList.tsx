@@ -6,13 +6,16 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { inFolder } from '../paths';
-import { IProduct } from '../tokens';
+import { IProductAction } from '../tokens';
 import { ProductsModel } from './model';
+import { ProductDetails } from './ProductDetails';
 
 export interface IProductListProps {
   model: ProductsModel;
   /** Open a file of the product (path relative to the Jupyter root). */
   onOpen: (path: string) => void;
+  /** Buttons other plugins add to the selected product's details (e.g. Deploy). */
+  actions?: readonly IProductAction[];
 }
 
 function ServerBanner({ model }: { model: ProductsModel }): JSX.Element | null {
@@ -44,95 +47,8 @@ function ServerBanner({ model }: { model: ProductsModel }): JSX.Element | null {
   return null;
 }
 
-function ProductDetails(props: {
-  product: IProduct;
-  onOpen: (path: string) => void;
-}): JSX.Element {
-  const { product, onOpen } = props;
-  const join = (name: string): string => inFolder(product.path, name);
-  const manifest = product.manifest;
-  return (
-    <section
-      className="naas-ProductDetails"
-      aria-label={`Details of ${manifest?.title ?? product.path}`}
-    >
-      <h3 className="naas-ProductDetails-title">
-        {manifest?.title ?? product.path}
-      </h3>
-      {product.error ? (
-        <div className="naas-Banner naas-mod-error">{product.error}</div>
-      ) : null}
-      {manifest?.description ? (
-        <p className="naas-ProductDetails-description">
-          {manifest.description}
-        </p>
-      ) : null}
-      <dl className="naas-ProductDetails-facts">
-        <dt>Folder</dt>
-        <dd>
-          <code>{product.path || '/'}</code>
-        </dd>
-        {manifest?.contact.name || manifest?.contact.email ? (
-          <>
-            <dt>Contact</dt>
-            <dd>
-              {manifest.contact.name}
-              {manifest.contact.email ? (
-                <>
-                  {' '}
-                  <a href={`mailto:${manifest.contact.email}`}>
-                    {manifest.contact.email}
-                  </a>
-                </>
-              ) : null}
-            </dd>
-          </>
-        ) : null}
-        {manifest?.created_at ? (
-          <>
-            <dt>Created</dt>
-            <dd>
-              {manifest.created_at.replace('T', ' ').replace('Z', ' UTC')}
-            </dd>
-          </>
-        ) : null}
-        <dt>Models</dt>
-        <dd>
-          {product.models.length
-            ? product.models.map(name => (
-                <button
-                  key={name}
-                  className="naas-LinkButton"
-                  onClick={() => onOpen(join(`models/${name}`))}
-                >
-                  {name}
-                </button>
-              ))
-            : 'none yet'}
-        </dd>
-        <dt>Git</dt>
-        <dd>{product.is_git ? 'repository' : 'not a repository'}</dd>
-      </dl>
-      <div className="naas-ProductDetails-actions">
-        <button
-          className="jp-mod-styled naas-Button"
-          onClick={() => onOpen(join('README.md'))}
-        >
-          Open README
-        </button>
-        <button
-          className="jp-mod-styled naas-Button"
-          onClick={() => onOpen(join('setup.ipynb'))}
-        >
-          Open setup
-        </button>
-      </div>
-    </section>
-  );
-}
-
 export function ProductListView(props: IProductListProps): JSX.Element {
-  const { model, onOpen } = props;
+  const { model, onOpen, actions = [] } = props;
   const products = model.products;
   const selected = model.selected;
   const onKeyDown = (event: React.KeyboardEvent<HTMLUListElement>): void => {
@@ -201,7 +117,9 @@ export function ProductListView(props: IProductListProps): JSX.Element {
           })}
         </ul>
       )}
-      {selected ? <ProductDetails product={selected} onOpen={onOpen} /> : null}
+      {selected ? (
+        <ProductDetails product={selected} onOpen={onOpen} actions={actions} />
+      ) : null}
     </div>
   );
 }

@@ -15,6 +15,7 @@ import * as React from 'react';
 import { productIcon } from '../icons';
 import { OutputsService } from '../outputs/api';
 import { OutputsSection } from '../outputs/OutputsSection';
+import { IProductAction } from '../tokens';
 import { ProductsModel } from './model';
 import { ProductForm } from './ProductForm';
 import { ProductListWidget } from './ProductList';
@@ -76,7 +77,8 @@ export class SidebarPanel extends SidePanel {
 
     this.products = new ProductListWidget({
       model: options.model,
-      onOpen: options.open
+      onOpen: options.open,
+      actions: this._actions
     });
     this.products.title.label = 'Products';
     this.addWidget(this.products);
@@ -141,6 +143,12 @@ export class SidebarPanel extends SidePanel {
     this.rebalance();
   }
 
+  /** Add a button to the selected product's details (after Open README, Open setup). */
+  addProductAction(action: IProductAction): void {
+    this._actions.push(action);
+    this.products.update();
+  }
+
   /** Give every expanded section its share of the height (Templates a double one). */
   rebalance(): void {
     const accordion = this.content;
@@ -193,4 +201,5 @@ export class SidebarPanel extends SidePanel {
   readonly products: ProductListWidget;
   readonly outputs: OutputsSection;
   readonly newProduct: NewProductSection;
+  private readonly _actions: IProductAction[] = [];
 }

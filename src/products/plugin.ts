@@ -170,7 +170,8 @@ export const productsPlugin: JupyterFrontEndPlugin<INaasLab> = {
       revealSection: widget => {
         app.shell.activateById(PANEL_ID);
         panel.expand(widget);
-      }
+      },
+      addProductAction: action => panel.addProductAction(action)
     };
 
     void model.checkServer().then(state => {

@@ -186,3 +186,66 @@ export class PipelineViewPage {
     await expect(this.step(step)).toHaveAttribute('data-status', status, { timeout });
   }
 }
+
+/** Run a command from the command palette by its label. */
+export async function runFromPalette(page: IJupyterLabPageFixture, label: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#modal-command-palette');
+  await palette.locator('input').fill(label);
+  await palette.getByText(label, { exact: true }).click();
+}
+
+/** A notification as JupyterLab emitted or updated it. */
+export interface INotificationRecord {
+  id: string;
+  message: string;
+  type: string;
+}
+
+type RecordingWindow = Window & { naasNotifications?: INotificationRecord[] };
+
+/** Record every notification the page emits or updates from now on (in order). */
+export async function recordNotifications(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(() => {
+    const log: INotificationRecord[] = [];
+    (window as RecordingWindow).naasNotifications = log;
+    window.galata.on('notification', notification => {
+      log.push({ id: notification.id, message: notification.message, type: notification.type });
+    });
+  });
+}
+
+/** The notifications recorded since recordNotifications(). */
+export async function recordedNotifications(
+  page: IJupyterLabPageFixture
+): Promise<INotificationRecord[]> {
+  return page.evaluate(() => (window as RecordingWindow).naasNotifications ?? []);
+}
+
+/** Page object of the Deployment section of the Data Products panel. */
+export class DeploymentSection {
+  constructor(readonly page: IJupyterLabPageFixture) {}
+
+  get panel(): ProductsPanel {
+    return new ProductsPanel(this.page);
+  }
+
+  get heading(): Locator {
+    return this.panel.root.getByRole('heading', { name: 'Deployment Section' });
+  }
+
+  /** The active deployment: id, when, commit, tests. */
+  get active(): Locator {
+    return this.panel.root.getByRole('region', { name: 'Active deployment' });
+  }
+
+  /** The schedules of a product (its folder under the root). */
+  schedules(product: string): Locator {
+    return this.panel.root.getByRole('list', { name: `Schedules of ${product}` });
+  }
+
+  /** A schedule, by its pipeline notebook (relative to the product). */
+  schedule(product: string, pipeline: string): Locator {
+    return this.schedules(product).getByRole('listitem', { name: `Schedule of ${pipeline}` });
+  }
+}

@@ -129,10 +129,18 @@ test.describe('Data Products panel, restored from an older layout', () => {
     // by position, from a layout saved by another version of the panel
     await page.evaluate(id => {
       const side = [...window.jupyterapp.shell.widgets('left')].find(w => w.id === id) as
-        | { content: { expand(i: number): void; setRelativeSizes(s: number[]): void } }
+        | {
+            content: {
+              widgets: readonly unknown[];
+              expand(i: number): void;
+              setRelativeSizes(s: number[]): void;
+            };
+          }
         | undefined;
       side?.content.expand(1);
-      side?.content.setRelativeSizes([0.5, 0, 0.5, 0, 0]);
+      // every section but the first gets no height (however many there are)
+      const sizes = (side?.content.widgets ?? []).map((_, i) => (i === 0 ? 1 : 0));
+      side?.content.setRelativeSizes(sizes);
       // (switching tabs makes the shell save its layout)
       window.jupyterapp.shell.activateById('filebrowser');
       window.jupyterapp.shell.activateById(id);
