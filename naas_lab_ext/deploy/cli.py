@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..core.cli import api_path, store_options
 from ..core.errors import InvalidInput
 from ..pipelines.service import RunService
 from ..pipelines.store.repository import RunStore
@@ -29,20 +30,10 @@ from .service import DeployService
 DEPLOY_FAILED = 6
 
 
-def _product(root: Path, given: str) -> str:
-    """A product as the shell completes it: a path relative to the root, or absolute in it."""
-    if Path(given).is_absolute():
-        try:
-            return Path(given).resolve().relative_to(root.resolve()).as_posix()
-        except (ValueError, OSError):
-            pass  # the service explains what is wrong
-    return given.rstrip("/")
-
-
 @contextmanager
 def deploy_service(args: argparse.Namespace) -> Iterator[DeployService]:
     """The deployments of the root the options name, over the store they name."""
-    store = RunStore(args.db_url) if args.db_url else RunStore()
+    store = RunStore(args.db_url or None)
     try:
         root = Path(args.root)
         service = DeployService(
@@ -66,7 +57,7 @@ def _when(deployment: Deployment) -> str:
 
 def _cmd_deploy(args: argparse.Namespace) -> int:
     stream = sys.stderr if args.json else sys.stdout
-    product = _product(Path(args.root), args.product)
+    product = api_path(Path(args.root), args.product).rstrip("/")
     stop = threading.Event()
     previous: dict[signal.Signals, Any] = {}
     started: list[str] = []
@@ -117,7 +108,7 @@ def _cmd_deploy(args: argparse.Namespace) -> int:
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
     with deploy_service(args) as service:
-        product = _product(Path(args.root), args.product)
+        product = api_path(Path(args.root), args.product).rstrip("/")
         root = service.product_root(product)
         if args.deployment_id:
             target = service.get(args.deployment_id)
@@ -141,7 +132,7 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 def _cmd_deployments(args: argparse.Namespace) -> int:
     with deploy_service(args) as service:
         deployments, active = service.list(
-            _product(Path(args.root), args.product), limit=args.limit
+            api_path(Path(args.root), args.product).rstrip("/"), limit=args.limit
         )
         shown = [d.to_json(relative_to=service.root) for d in deployments]
     if args.json:
@@ -179,12 +170,7 @@ def _count(text: str) -> int:
 
 
 def _options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db-url",
-        help="SQLAlchemy URL of the run store (default: $NAAS_LAB_DB_URL, else the Jupyter "
-        "data dir)",
-    )
+    common = argparse.ArgumentParser(add_help=False, parents=[store_options()])
     common.add_argument(
         "--deployments-dir",
         help="where production copies and environments go (default: <Jupyter data "

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..core.cli import api_path, store_options
 from ..core.errors import InvalidInput
 from .options import RunOptions
 from .results import RunResult, RunStatus, StepResult, parse_statuses
@@ -29,16 +30,6 @@ RUN_EXIT_CODES: dict[RunStatus, int] = {
     RunStatus.CANCELLED: 7,
     RunStatus.INTERRUPTED: 8,
 }
-
-
-def _api_path(root: Path, given: str) -> str:
-    """Let users give a path as their shell completes it: absolute inside the root is fine."""
-    if Path(given).is_absolute():
-        try:
-            return Path(given).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass  # resolve_inside explains what is wrong
-    return given
 
 
 def _parameters(pairs: Sequence[str]) -> dict[str, Any]:
@@ -64,7 +55,7 @@ def run_service(args: argparse.Namespace) -> Iterator[RunService]:
             opts.max_parallel = args.max_parallel
         return opts
 
-    store = RunStore(args.db_url) if args.db_url else RunStore()
+    store = RunStore(args.db_url or None)
     try:
         yield RunService(
             Path(args.root),
@@ -100,7 +91,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with run_service(args) as service:
         try:
             result: RunResult = service.run(
-                _api_path(Path(args.root), args.pipeline),
+                api_path(Path(args.root), args.pipeline),
                 _parameters(args.parameter or []),
                 source="cli",
                 cancel=cancel,
@@ -123,7 +114,7 @@ def _cmd_runs_list(args: argparse.Namespace) -> int:
     with run_service(args) as service:
         service.store.recover_interrupted()
         runs, total = service.list_runs(
-            product=_api_path(Path(args.root), args.product) if args.product else None,
+            product=api_path(Path(args.root), args.product) if args.product else None,
             pipeline=args.pipeline,
             statuses=parse_statuses(args.status or []),
             limit=args.limit,
@@ -163,7 +154,7 @@ def _cmd_runs_cancel(args: argparse.Namespace) -> int:
 
 def _cmd_pipelines(args: argparse.Namespace) -> int:
     with run_service(args) as service:
-        pipelines = service.list_pipelines(_api_path(Path(args.root), args.product))
+        pipelines = service.list_pipelines(api_path(Path(args.root), args.product))
     if args.json:
         print(json.dumps([p.to_json() for p in pipelines], indent=2))
         return 0
@@ -182,19 +173,9 @@ def _cmd_pipelines(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db-url",
-        help="SQLAlchemy URL of the run store (default: $NAAS_LAB_DB_URL, else the Jupyter "
-        "data dir)",
-    )
-    return common
-
-
 def add_commands(sub: Any) -> None:
     """Add ``run``, ``runs`` and ``pipelines`` to the ``naas-lab`` parser."""
-    store = _store_options()
+    store = store_options()
     run = sub.add_parser(
         "run",
         parents=[store],

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..core.cli import api_path, store_options
 from ..core.clock import utc_now
 from ..pipelines.results import RunResult, RunStatus
 from ..pipelines.service import RunService
@@ -48,22 +49,12 @@ class _Opened:
 @contextmanager
 def schedule_service(args: argparse.Namespace) -> Iterator[_Opened]:
     """The schedules under the root the options name, over the store they name."""
-    store = RunStore(args.db_url) if args.db_url else RunStore()
+    store = RunStore(args.db_url or None)
     try:
         runs = RunService(Path(args.root), store)
         yield _Opened(runs, ScheduleService(runs.root, ScheduleStore(store), runs))
     finally:
         store.close()
-
-
-def _product(root: Path, given: str | None) -> str | None:
-    """A product as the shell completes it: absolute inside the root is fine."""
-    if given and Path(given).is_absolute():
-        try:
-            return Path(given).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass  # resolve_inside explains what is wrong
-    return given
 
 
 def _when(text: str | None) -> str:
@@ -73,7 +64,8 @@ def _when(text: str | None) -> str:
 def _cmd_list(args: argparse.Namespace) -> int:
     with schedule_service(args) as opened:
         service = opened.schedules
-        found = service.list_schedules(_product(service.root, args.product))
+        product = api_path(service.root, args.product) if args.product else None
+        found = service.list_schedules(product)
         answers = service.to_json(found)
     if args.json:
         print(json.dumps({"schedules": answers}, indent=2))
@@ -165,7 +157,7 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     def line(event: FiringEvent) -> None:
         print(f"{iso(utc_now())}  {event.line()}", flush=True)
 
-    store = RunStore(args.db_url) if args.db_url else RunStore()
+    store = RunStore(args.db_url or None)
     runs = RunService(Path(args.root), store)
     scheduler = Scheduler(ScheduleStore(store), runs, on_firing=line)
 
@@ -197,19 +189,9 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db-url",
-        help="SQLAlchemy URL of the run store (default: $NAAS_LAB_DB_URL, else the Jupyter "
-        "data dir)",
-    )
-    return common
-
-
 def add_commands(sub: Any) -> None:
     """Add ``schedules`` and ``scheduler`` to the ``naas-lab`` parser."""
-    store = _store_options()
+    store = store_options()
     schedules = sub.add_parser(
         "schedules", help="list, pause, resume, run or delete the products' schedules"
     )
