@@ -34,8 +34,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ..core.clock import utc_now
 from ..core.errors import Conflict, NotFound
-from ..pipelines.store.orm import Base, UTCDateTime
-from ..pipelines.store.repository import ProcessIdentity, RunStore, process_alive
+from ..pipelines.store.orm import Base, OwnedByProcess, UTCDateTime
+from ..pipelines.store.repository import ProcessIdentity, RunStore, owner_alive
 from .records import Deployment, DeploymentStatus, DeployStep, StepStatus
 
 __all__ = ["DeploymentStore", "product_key"]
@@ -51,7 +51,7 @@ def product_key(product_root: Path) -> str:
     return hashlib.sha256(str(product_root).encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
-class DeploymentRow(Base):
+class DeploymentRow(OwnedByProcess, Base):
     __tablename__ = "deployments"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_root: Mapped[str] = mapped_column(Text)
@@ -65,10 +65,6 @@ class DeploymentRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
     folder: Mapped[str] = mapped_column(Text)
     """Holds copy/ (the production copy), venv/, userbase/ and kernels/."""
     kernel_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
@@ -148,10 +144,7 @@ def _deployment(row: DeploymentRow) -> Deployment:
 
 
 def _alive(host: str | None, pid: int | None, started: float | None, beat: datetime) -> bool:
-    alive = process_alive(host, pid, started)
-    if alive is None:
-        alive = (utc_now() - beat).total_seconds() < STALE_AFTER
-    return alive
+    return owner_alive(host, pid, started, beat, now=utc_now(), stale_after=STALE_AFTER)
 
 
 class DeploymentStore:

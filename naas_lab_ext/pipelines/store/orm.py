@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ..results import RunResult, RunStatus, StepFailure, StepResult, StepStatus
 
-__all__ = ["Base", "MetaRow", "RunRow", "StepRow", "run_result", "step_values"]
+__all__ = ["Base", "MetaRow", "OwnedByProcess", "RunRow", "StepRow", "run_result", "step_values"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -52,13 +52,24 @@ class Base(DeclarativeBase):
     """Metadata shared by every table of naas_lab_ext."""
 
 
+class OwnedByProcess:
+    """The columns of a record a process works on: which process (host, pid and the pid's
+    start time, to tell a reused pid apart) and when it last said it was alive. Recovery reads
+    them to tell work whose process died (see ``repository.owner_alive``)."""
+
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class MetaRow(Base):
     __tablename__ = "naas_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
 
-class RunRow(Base):
+class RunRow(OwnedByProcess, Base):
     __tablename__ = "runs"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     pipeline: Mapped[str] = mapped_column(String(64))
@@ -73,10 +84,6 @@ class RunRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     # schema 2 (migrations.py)
     deployment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

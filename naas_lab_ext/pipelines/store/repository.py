@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,23 @@ def process_alive(host: str | None, pid: int | None, started: float | None) -> b
         return False
     except psutil.Error:
         return None
+
+
+def owner_alive(
+    host: str | None,
+    pid: int | None,
+    started: float | None,
+    heartbeat: datetime,
+    *,
+    now: datetime,
+    stale_after: float,
+) -> bool:
+    """Whether the process that owns a record still runs: on this host its pid (and the pid's
+    start time) says; for another host, a heartbeat younger than ``stale_after`` seconds."""
+    alive = process_alive(host, pid, started)
+    if alive is None:
+        alive = (now - heartbeat).total_seconds() < stale_after
+    return alive
 
 
 class RunStore:
@@ -359,11 +376,10 @@ class RunStore:
         with self._write() as session:
             rows = session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE_RUN))).all()
             for row in rows:
-                alive = process_alive(row.host, row.pid, row.pid_started)
-                if alive is None:
-                    beat = row.heartbeat_at or row.created_at
-                    alive = (now - beat).total_seconds() < stale_after
-                if alive:
+                beat = row.heartbeat_at or row.created_at
+                if owner_alive(
+                    row.host, row.pid, row.pid_started, beat, now=now, stale_after=stale_after
+                ):
                     continue
                 row.status = RunStatus.INTERRUPTED.value
                 row.ended_at = row.heartbeat_at or now
