@@ -30,6 +30,7 @@ from . import rest
 from .core import env
 from .core.errors import NaasError
 from .core.version import __version__
+from .database.engine import default_db_url
 from .deploy import handlers as deploy_handlers
 from .deploy.service import DeployService, default_deployments_dir
 from .outputs import handlers as outputs_handlers
@@ -39,7 +40,7 @@ from .pipelines.executors.local import LocalKernelExecutor
 from .pipelines.options import RunOptions, default_max_parallel
 from .pipelines.retention import DEFAULT_KEEP_LAST, RetentionPolicy
 from .pipelines.service import DEFAULT_MAX_ACTIVE, RunService
-from .pipelines.store.repository import RunStore, default_db_url
+from .pipelines.store.repository import RunStore
 from .products import handlers as products_handlers
 from .products.catalog import ProductCatalog
 from .scheduler import handlers as scheduler_handlers

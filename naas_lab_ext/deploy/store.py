@@ -10,8 +10,7 @@ over; :meth:`DeploymentStore.recover_interrupted` marks such deployments FAILED.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..core.clock import utc_now
 from ..core.errors import Conflict, NotFound
-from ..pipelines.store.orm import Base, OwnedByProcess, UTCDateTime
-from ..pipelines.store.repository import ProcessIdentity, RunStore, owner_alive
+from ..database.base import Base, OwnedByProcess, UTCDateTime
+from ..database.processes import ProcessIdentity, owner_alive
+from ..pipelines.store.repository import RunStore
 from .records import Deployment, DeploymentStatus, DeployStep, StepStatus
 
 __all__ = ["DeploymentStore", "product_key"]
@@ -152,13 +152,9 @@ class DeploymentStore:
 
     def __init__(self, runs: RunStore) -> None:
         self.engine = runs.engine
-        Base.metadata.create_all(self.engine, tables=TABLES)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        runs.db.create_tables(TABLES)
+        self._sessions = runs.db.sessions
+        self._write = runs.db.write
 
     # -- the lock: one deploy (or rollback) of a product at a time ---------------------------
 

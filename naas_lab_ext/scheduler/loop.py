@@ -32,9 +32,9 @@ from typing import Protocol
 
 from ..core.clock import utc_now
 from ..core.errors import NaasError
+from ..database.processes import ProcessIdentity
 from ..pipelines.production import ProductionRequest
 from ..pipelines.results import RunResult
-from ..pipelines.store.repository import ProcessIdentity
 from .cron import Cron
 from .repository import Claim, ScheduleStore
 from .schedule import Firing, Schedule

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..pipelines.store.orm import Base, UTCDateTime
+from ..database.base import Base, UTCDateTime
 
 __all__ = ["CHANGES_KEY", "FIRINGS", "SCHEDULES", "TABLES", "FiringRow", "ScheduleRow"]
 

@@ -39,15 +39,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..core.clock import utc_now
 from ..core.errors import InvalidInput, NotFound
+from ..database.base import MetaRow
+from ..database.processes import ProcessIdentity
 from ..pipelines.production import Production
 from ..pipelines.results import RunResult
-from ..pipelines.store.orm import Base, MetaRow, RunRow, run_result
-from ..pipelines.store.repository import ACTIVE_RUN, ProcessIdentity, RunStore
+from ..pipelines.store.orm import RunRow, run_result
+from ..pipelines.store.repository import ACTIVE_RUN, RunStore
 from .orm import CHANGES_KEY, FIRINGS, SCHEDULES, TABLES, FiringRow, ScheduleRow
 from .schedule import OUTCOMES, Firing, Schedule
 from .spec import ScheduleSpec
@@ -89,21 +91,20 @@ class ScheduleStore:
     def __init__(self, runs: RunStore) -> None:
         self.runs = runs
         self.engine = runs.engine
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = runs.db.sessions
         #: Claims use INSERT ... ON CONFLICT DO NOTHING (SQLite, PostgreSQL); elsewhere, a
         #: savepoint per firing.
         self.on_conflict = self.engine.dialect.name in ("sqlite", "postgresql")
+        runs.db.create_tables(TABLES)
         for attempt in (1, 2):
             try:
-                Base.metadata.create_all(self.engine, tables=TABLES)
                 with self.engine.begin() as conn:
                     found = conn.execute(select(MetaRow.key).where(MetaRow.key == CHANGES_KEY))
                     if found.first() is None:
                         conn.execute(insert(MetaRow).values(key=CHANGES_KEY, value="0"))
                 break
-            except (IntegrityError, OperationalError):
-                # Another process created them at the same moment (PostgreSQL; SQLite takes
-                # the write lock first): what it made is what we wanted.
+            except IntegrityError:
+                # Another process added the counter at the same moment: that one is ours too.
                 if attempt == 2:
                     raise
 

@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from naas_lab_ext.core.clock import utc_now
 from naas_lab_ext.core.errors import InvalidInput
+from naas_lab_ext.database.migrations import SCHEMA_VERSION
 from naas_lab_ext.pipelines.results import RunResult, RunStatus
-from naas_lab_ext.pipelines.store.migrations import SCHEMA_VERSION
 from naas_lab_ext.pipelines.store.repository import RunStore
 
 

@@ -17,9 +17,10 @@ from sqlalchemy import update
 
 from naas_lab_ext.core.clock import utc_now
 from naas_lab_ext.core.errors import InvalidInput, NotFound
+from naas_lab_ext.database.processes import ProcessIdentity
 from naas_lab_ext.pipelines.results import RunResult, RunStatus, StepResult, StepStatus
 from naas_lab_ext.pipelines.store.orm import RunRow
-from naas_lab_ext.pipelines.store.repository import ProcessIdentity, RunStore, wait_for_status
+from naas_lab_ext.pipelines.store.repository import RunStore, wait_for_status
 
 
 @pytest.fixture

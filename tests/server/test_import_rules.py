@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-LAYERS = "Layers: core <- rest <- products"
+LAYERS = "Layers: core <- database <- events <- rest <- products"
 INDEPENDENT = "Capabilities are independent of each other"
 NO_SERVER = "The domain knows no server"
 GRAPH_BELOW_RUNNER = "pipelines: a pipeline is data, a runner runs it"

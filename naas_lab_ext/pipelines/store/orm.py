@@ -1,72 +1,31 @@
-"""The tables of the run store, and how a row becomes a result (and back).
+"""The tables of the runs, and how a row becomes a result (and back).
 
-Tables: ``runs``, ``run_steps`` and ``naas_meta`` (schema version). Later features add their
-tables to the same :class:`Base` metadata; ``create_all`` creates what is missing.
+Tables: ``runs`` and ``run_steps``, on the database's shared :class:`Base`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ...database.base import Base, OwnedByProcess, UTCDateTime
 from ..results import RunResult, RunStatus, StepFailure, StepResult, StepStatus
 
-__all__ = ["Base", "MetaRow", "OwnedByProcess", "RunRow", "StepRow", "run_result", "step_values"]
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out, whatever the database keeps."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
-class Base(DeclarativeBase):
-    """Metadata shared by every table of naas_lab_ext."""
-
-
-class OwnedByProcess:
-    """The columns of a record a process works on: which process (host, pid and the pid's
-    start time, to tell a reused pid apart) and when it last said it was alive. Recovery reads
-    them to tell work whose process died (see ``repository.owner_alive``)."""
-
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
-
-
-class MetaRow(Base):
-    __tablename__ = "naas_meta"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+__all__ = ["RunRow", "StepRow", "run_result", "step_values"]
 
 
 class RunRow(OwnedByProcess, Base):

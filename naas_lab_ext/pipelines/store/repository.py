@@ -1,10 +1,5 @@
-"""The run store: every pipeline run and its steps, in any database SQLAlchemy speaks.
-
-By default a SQLite file under the Jupyter data dir (``$NAAS_LAB_DB_URL`` or the server's
-``NaasLabExtApp.db_url`` choose another, e.g. ``postgresql://...`` for a team). Several
-processes write to it at once (the server, ``naas-lab run``, notebooks): SQLite runs in WAL
-mode with a busy timeout, and every transaction takes the write lock up front
-(``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing.
+"""The run store: every pipeline run and its steps, in the shared database (any database
+SQLAlchemy speaks; see :mod:`naas_lab_ext.database.engine`).
 
 Each run stores who runs it (host, pid and the process's start time, to tell a reused pid
 apart) and a heartbeat. :meth:`RunStore.recover_interrupted` marks INTERRUPTED the runs left
@@ -15,149 +10,46 @@ The tables and the row <-> result conversions live in :mod:`.orm`.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, update
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
-from ...core import env
 from ...core.clock import utc_now
-from ...core.errors import InvalidInput, NotFound
+from ...core.errors import NotFound
+from ...database.engine import Database
+from ...database.processes import ProcessIdentity, owner_alive
+from ...events.orm import TABLES as EVENT_TABLES
 from ..results import RunResult, RunStatus, StepResult, StepStatus
-from . import migrations
-from .orm import Base, RunRow, StepRow, run_result, step_values
+from .events import record_run_event, record_step_failed
+from .orm import RunRow, StepRow, run_result, step_values
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 ACTIVE_RUN = (RunStatus.PENDING.value, RunStatus.RUNNING.value)
 ACTIVE_STEP = (StepStatus.PENDING.value, StepStatus.RUNNING.value)
-
-
-def default_db_url() -> str:
-    """``$NAAS_LAB_DB_URL``, else a SQLite file in the Jupyter data dir."""
-    url = os.environ.get(env.DB_URL, "").strip()
-    if url:
-        return url
-    from jupyter_core.paths import jupyter_data_dir
-
-    return f"sqlite:///{Path(jupyter_data_dir()) / 'naas_lab_ext' / 'runs.sqlite'}"
-
-
-@dataclass(frozen=True)
-class ProcessIdentity:
-    """Who runs a run: enough to tell, later, whether that process is still alive."""
-
-    host: str
-    pid: int
-    started: float
-
-    @classmethod
-    def current(cls) -> ProcessIdentity:
-        return cls(socket.gethostname(), os.getpid(), psutil.Process().create_time())
-
-
-def process_alive(host: str | None, pid: int | None, started: float | None) -> bool | None:
-    """True/False for a process on this host; None when it cannot be told from here."""
-    if host != socket.gethostname() or not pid:
-        return None
-    try:
-        process = psutil.Process(pid)
-        if started is not None and abs(process.create_time() - started) > 1.0:
-            return False  # the pid was reused by another process
-        return bool(process.status() != psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.Error:
-        return None
-
-
-def owner_alive(
-    host: str | None,
-    pid: int | None,
-    started: float | None,
-    heartbeat: datetime,
-    *,
-    now: datetime,
-    stale_after: float,
-) -> bool:
-    """Whether the process that owns a record still runs: on this host its pid (and the pid's
-    start time) says; for another host, a heartbeat younger than ``stale_after`` seconds."""
-    alive = process_alive(host, pid, started)
-    if alive is None:
-        alive = (now - heartbeat).total_seconds() < stale_after
-    return alive
 
 
 class RunStore:
     """Runs and steps in a database; safe to use from several threads and processes."""
 
     def __init__(self, url: str | None = None) -> None:
-        self.url = url or default_db_url()
-        try:
-            self.engine: Engine = create_engine(self.url, future=True)
-        except (ArgumentError, ImportError) as exc:
-            raise InvalidInput(
-                f"The database URL '{self.url}' cannot be used: {exc}", field="db_url"
-            ) from None
-        if self.engine.dialect.name == "sqlite":
-            self._prepare_sqlite()
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        try:
-            Base.metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                migrations.upgrade(conn)
-        except OperationalError as exc:
-            raise InvalidInput(
-                f"The run store at '{self.url}' cannot be opened ({exc.orig}); check the path "
-                "and its permissions, or set NaasLabExtApp.db_url / $NAAS_LAB_DB_URL.",
-                field="db_url",
-            ) from None
-
-    def _prepare_sqlite(self) -> None:
-        database = self.engine.url.database
-        if database and database != ":memory:":
-            folder = Path(database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise InvalidInput(
-                    f"The run store at '{self.url}' cannot be opened: its folder {folder} "
-                    f"cannot be created ({exc.strerror}).",
-                    field="db_url",
-                ) from None
-
-        @event.listens_for(self.engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite would defer it).
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.close()
-
-        @event.listens_for(self.engine, "begin")
-        def _on_begin(connection: Any) -> None:
-            # Take the write lock at once: a deferred transaction that later writes can fail
-            # with "database is locked" without waiting for the busy timeout.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        #: The database (engine, sessions, schema versions) every store of the server shares.
+        self.db = Database(url, what="run store")
+        self.url = self.db.url
+        self.engine = self.db.engine
+        self._sessions = self.db.sessions
+        self.db.create_tables([RunRow.__table__, StepRow.__table__, *EVENT_TABLES])
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.db.close()
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+        with self.db.write() as session:
             yield session
 
     # -- runs ---------------------------------------------------------------------------------
@@ -213,6 +105,8 @@ class RunStore:
             session.execute(insert(RunRow), rows)
             for run in runs:
                 self._add_steps(session, run.run_id, run.steps)
+                if run.status == RunStatus.RUNNING:
+                    self._run_event(session, run)
 
     @staticmethod
     def _add_steps(session: Session, run_id: str, steps: Sequence[StepResult]) -> None:
@@ -262,6 +156,7 @@ class RunStore:
             row.heartbeat_at = utc_now()
             row.host, row.pid, row.pid_started = owner.host, owner.pid, owner.started
             self._add_steps(session, run.run_id, run.steps)
+            self._run_event(session, run)
 
     def update_step(self, run_id: str, step: StepResult) -> None:
         with self._write() as session:
@@ -270,6 +165,16 @@ class RunStore:
                 .where(StepRow.run_id == run_id, StepRow.name == step.name)
                 .values(**step_values(step))
             )
+            if step.status == StepStatus.FAILED:
+                row = session.get(RunRow, run_id)
+                if row is not None:
+                    record_step_failed(
+                        session,
+                        run_id=run_id,
+                        pipeline=row.pipeline,
+                        product_root=row.product_root,
+                        step=step,
+                    )
 
     def finish_run(self, run: RunResult) -> None:
         """Store the final state of a run and of its steps in one transaction."""
@@ -290,6 +195,23 @@ class RunStore:
                     .where(StepRow.run_id == run.run_id, StepRow.name == step.name)
                     .values(**step_values(step))
                 )
+            self._run_event(session, run)
+
+    @staticmethod
+    def _run_event(session: Session, run: RunResult) -> None:
+        record_run_event(
+            session,
+            run_id=run.run_id,
+            pipeline=run.pipeline,
+            product_root=run.product_root,
+            status=run.status,
+            source=run.source,
+            deployment_id=run.deployment_id,
+            error=run.error,
+            failed_steps=run.failed_steps,
+            started_at=run.started_at,
+            ended_at=run.ended_at,
+        )
 
     def heartbeat(self, run_id: str) -> bool:
         """Say the run's process is alive; return whether someone asked to cancel the run."""
@@ -391,6 +313,18 @@ class RunStore:
                     update(StepRow)
                     .where(StepRow.run_id == row.id, StepRow.status.in_(ACTIVE_STEP))
                     .values(status=StepStatus.INTERRUPTED.value, ended_at=row.ended_at)
+                )
+                record_run_event(
+                    session,
+                    run_id=row.id,
+                    pipeline=row.pipeline,
+                    product_root=row.product_root,
+                    status=RunStatus.INTERRUPTED,
+                    source=row.source,
+                    deployment_id=row.deployment_id,
+                    error=row.error,
+                    started_at=row.started_at,
+                    ended_at=row.ended_at,
                 )
                 recovered.append(row.id)
         return recovered

@@ -1,4 +1,4 @@
-"""Schema versions of the run store, and the steps that bring an older store up to date.
+"""Schema versions of the database, and the steps that bring an older one up to date.
 
 ``create_all`` creates the tables a store lacks, but never changes a table that exists: a
 column added to a table is a migration here. The version lives in ``naas_meta``
@@ -15,14 +15,16 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, String, insert, inspect, select, update
 
-from ...core.errors import InvalidInput
-from .orm import MetaRow
+from ..core.errors import InvalidInput
+from .base import MetaRow
 
 __all__ = ["SCHEMA_VERSION", "upgrade"]
 
 
 def _run_deployment(ops: Operations, conn: Connection) -> None:
     """2: a run records the deployment it ran from (production runs)."""
+    if not inspect(conn).has_table("runs"):
+        return  # created later, with the column, by the run store
     if "deployment_id" not in {c["name"] for c in inspect(conn).get_columns("runs")}:
         ops.add_column("runs", Column("deployment_id", String(64), nullable=True))
 

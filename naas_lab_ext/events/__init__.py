@@ -1,0 +1,8 @@
+"""What happened, in one log: runs, steps, deploys, schedules, template syncs, notifications.
+
+:mod:`.kinds` names every kind of event and its level; :mod:`.orm` is the events table of
+the shared database; :mod:`.store` records events (inside the transaction of the change they
+tell of, so a run's end and its event are written together) and reads them back, newest
+first, a page at a time (keyset paging) or after a cursor (the notifications and the Lab's
+live view tail them).
+"""
