@@ -23,9 +23,21 @@ What setup.ipynb calls to deploy the product (see docs/deploy.md): :func:`instal
 declare what the deployment needs; run by hand they check it and say it takes effect at the next
 deploy.
 
+API keys and tokens come from :data:`secret` (Naas's ``secret.add(name, secret)``,
+``secret.get(name, default_value=None)``, ``secret.delete(name)``, ``secret.list()``), never
+from the notebook itself: what the kernel prints shows their values as ``***``.
+
+A notebook sends its own message with :func:`notify` (``notify(subject, body, to=...,
+webhook=..., html=..., files=...)``) or Naas's ``notification.send(email_to, subject, html,
+files=[], email_from=None)``, through the SMTP server its JupyterLab server exports to it (see
+docs/notifications.md).
+
 The pipeline API is imported by name (it is loaded on first use, so this import stays fast)::
 
     from naas_data_product import Pipeline, NotebookStep, DummyStep, End
+
+Naas's other pipeline names work as well: ``DummyErrorStep``, ``ParallelStep`` and
+``pipeline.run(outputs_path=...)`` (see docs/from-naas.md).
 
 The product is the nearest folder with a ``product.json`` above the working directory, or the
 folder named by the environment variable ``NAAS_PRODUCT_ROOT``. Outside a product, importing
@@ -50,18 +62,28 @@ from naas_lab_ext.deploy.declarations import install_requirements as install_req
 from naas_lab_ext.deploy.declarations import schedule as schedule
 from naas_lab_ext.deploy.declarations import scheduler as scheduler
 from naas_lab_ext.deploy.declarations import unschedule as unschedule
+from naas_lab_ext.notifications.notebook import notification as notification
+from naas_lab_ext.notifications.notebook import notify as notify
 from naas_lab_ext.outputs.store import OutputStore as _OutputStore
 from naas_lab_ext.outputs.store import Saved
 from naas_lab_ext.runtime import params as _params
 from naas_lab_ext.runtime import product as _product
 from naas_lab_ext.runtime.utils_loader import UtilsFailure, UtilsWarning
 from naas_lab_ext.runtime.utils_loader import load_utils as _load_utils
+from naas_lab_ext.secrets.notebook import Secret as _Secret
 
 #: The record of a utils file that failed to load (its former name, kept for notebooks).
 UtilsError = UtilsFailure
 
 #: Names served lazily from the pipeline API module (see __getattr__).
-_PIPELINE_NAMES = ("Pipeline", "NotebookStep", "DummyStep", "End")
+_PIPELINE_NAMES = (
+    "Pipeline",
+    "NotebookStep",
+    "DummyStep",
+    "DummyErrorStep",
+    "End",
+    "ParallelStep",
+)
 _PIPELINE_MODULE = "naas_lab_ext.pipelines.api"
 
 ROOT_PATH: Path = _product.locate_product()
@@ -94,6 +116,11 @@ def save_parameters(params: _Mapping[str, _Any] | None = None, /, **values: _Any
 
 
 _store = _OutputStore(ROOT_PATH, outputs=OUTPUTS_PATH)
+
+#: Naas's ``naas.secret``: ``secret.add(name, secret)``, ``secret.get(name,
+#: default_value=None)``, ``secret.delete(name)``, ``secret.list()`` (this product's secrets,
+#: with ``product=True``, and yours; see docs/secrets.md).
+secret = _Secret(product_root=lambda: ROOT_PATH)
 
 
 def save(
@@ -170,6 +197,9 @@ _FRAMEWORK_NAMES = [
     "unschedule",
     "dependency",
     "scheduler",
+    "notify",
+    "notification",
+    "secret",
 ]
 
 

@@ -8,6 +8,8 @@ each capability's ``routes()``.
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +17,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import (
     Bool,
     Dict,
+    Enum,
     Float,
     Int,
     List,
@@ -26,16 +29,27 @@ from traitlets import (
     validate,
 )
 
-from . import rest
+from . import leftovers, rest
 from .core import env
-from .core.errors import NaasError
+from .core.errors import NaasError, StoreUnavailable
+from .core.housekeeping import Housekeeping
 from .core.version import __version__
 from .database.engine import default_db_url
+from .database.health import StoreHealth
 from .deploy import handlers as deploy_handlers
 from .deploy.service import DeployService, default_deployments_dir
+from .events import handlers as events_handlers
+from .events.emitter import SCHEMA_ID, SCHEMA_PATH, EventsTask
+from .events.service import EventService
+from .events.store import EventStore
+from .notifications import handlers as notifications_handlers
+from .notifications.config import NotificationTraits
+from .notifications.dispatcher import Dispatcher
+from .notifications.service import NotificationService
 from .outputs import handlers as outputs_handlers
 from .pipelines import handlers as pipelines_handlers
 from .pipelines.executors.base import Executor
+from .pipelines.executors.choice import EXECUTORS, ExecutorFactory, executor_factory
 from .pipelines.executors.local import LocalKernelExecutor
 from .pipelines.options import RunOptions, default_max_parallel
 from .pipelines.retention import DEFAULT_KEEP_LAST, RetentionPolicy
@@ -48,6 +62,10 @@ from .scheduler.loop import Scheduler
 from .scheduler.repository import ScheduleStore
 from .scheduler.service import ScheduleService
 from .scheduler.task import SchedulerTask
+from .secrets import handlers as secrets_handlers
+from .secrets.location import BACKENDS, SecretsConfig
+from .secrets.service import SecretService
+from .secrets.vault import open_vault
 from .templates import handlers as templates_handlers
 from .templates.guard import TemplateGuard
 from .templates.library import DEFAULT_FOLDER, TemplateLibrary, check_folder_name, open_library
@@ -66,11 +84,17 @@ def routes() -> rest.Routes:
         *pipelines_handlers.routes(),
         *scheduler_handlers.routes(),
         *deploy_handlers.routes(),
+        *events_handlers.routes(),
+        *notifications_handlers.routes(),
+        *secrets_handlers.routes(),
     ]
 
 
-class NaasLabExtApp(ExtensionApp):
+class NaasLabExtApp(NotificationTraits, ExtensionApp):
     """Serves the naas_lab_ext REST API under ``/naas-lab-ext/``.
+
+    The notification options (``smtp_host``...) are inherited from
+    :class:`~naas_lab_ext.notifications.config.NotificationTraits`.
 
     Configure it like any Jupyter app, e.g. in ``jupyter_server_config.py``::
 
@@ -239,6 +263,30 @@ class NaasLabExtApp(ExtensionApp):
         config=True,
         help="Runs notebook steps. The default starts a fresh local kernel per step.",
     )
+    executor = Enum(
+        list(EXECUTORS),
+        default_value="local",
+        config=True,
+        help=(
+            "Where pipeline steps run (the server's runs, scheduled ones included): 'local' (a "
+            "fresh kernel per step on this machine) or 'dask' (each step a task on a Dask "
+            'cluster; needs pip install "naas_lab_ext[dask]"). A custom executor_class wins.'
+        ),
+    )
+    dask_address = Unicode(
+        "",
+        config=True,
+        help=(
+            "With executor 'dask': the scheduler's address (tcp://host:8786). Empty: a "
+            "LocalCluster of dask_workers processes, started at the first run, for the "
+            "server's lifetime."
+        ),
+    )
+    dask_workers = Int(
+        2,
+        config=True,
+        help="With executor 'dask' and no dask_address: the LocalCluster's worker processes.",
+    )
 
     scheduler_enabled = Bool(
         True,
@@ -308,6 +356,41 @@ class NaasLabExtApp(ExtensionApp):
             raise TraitError(f"{proposal['trait'].name} must be more than 0 seconds, not {value}")
         return value
 
+    events_keep_days = Float(
+        90.0,
+        config=True,
+        help=(
+            "Days the events log (runs, deploys, schedules, template syncs, notifications: the "
+            "Manager's Events) keeps an event; older ones are pruned when the server starts "
+            "and then daily. 0 keeps them all."
+        ),
+    )
+
+    @validate("events_keep_days")
+    def _check_events_keep(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if value < 0:
+            raise TraitError(f"events_keep_days must be 0 (keep all) or more, not {value}")
+        return value
+
+    secrets_backend = Enum(
+        BACKENDS,
+        config=True,
+        help=(
+            "Where secrets (naas_data_product.secret, the Manager's Secrets tab, `naas-lab "
+            "secrets`) are kept: 'keyring' (the OS keyring), 'file' (a Fernet-encrypted file "
+            "in the Jupyter data dir, 0600, its key in the Jupyter config dir or "
+            "$NAAS_SECRETS_KEY) or 'auto' (the keyring when a real one exists, else the "
+            "file). Default: $NAAS_SECRETS_BACKEND, else 'auto'. The server exports its "
+            "choice to its kernels, so runs read the same secrets."
+        ),
+    )
+
+    @default("secrets_backend")
+    def _secrets_backend_default(self) -> str:
+        text = os.environ.get(env.SECRETS_BACKEND, "").strip().lower()
+        return text if text in BACKENDS else "auto"
+
     @default("db_url")
     def _db_url_default(self) -> str:
         return default_db_url()
@@ -321,6 +404,24 @@ class NaasLabExtApp(ExtensionApp):
         if proposal["value"] < 1:
             raise ValueError("NaasLabExtApp.max_parallel_steps must be >= 1")
         return proposal["value"]
+
+    def _executor_factory(self) -> Callable[[], Executor]:
+        """What gives each run its executor: executor_class if customized, else by name."""
+        if self.executor_class is not LocalKernelExecutor:
+            return self.executor_class
+        try:
+            self._executors = executor_factory(
+                self.executor, dask_address=self.dask_address, dask_workers=self.dask_workers
+            )
+        except NaasError as exc:
+            self.log.error("naas_lab_ext: executor %r: %s", self.executor, exc.message)
+            error = exc
+
+            def refuse() -> Executor:
+                raise error
+
+            return refuse
+        return self._executors
 
     def run_options(self) -> RunOptions:
         """Options of the runs this server starts, from its traits."""
@@ -365,6 +466,11 @@ class NaasLabExtApp(ExtensionApp):
         return self._service(scheduler_handlers.SCHEDULES, ScheduleService)
 
     @property
+    def secrets(self) -> SecretService:
+        """The secrets service (its ``vault`` is the :class:`~.secrets.vault.Vault`)."""
+        return self._service(secrets_handlers.SECRETS, SecretService)
+
+    @property
     def deploys(self) -> DeployService:
         """The deployments service (created when the extension loads)."""
         return self._service(deploy_handlers.DEPLOYS, DeployService)
@@ -376,6 +482,8 @@ class NaasLabExtApp(ExtensionApp):
         return value
 
     _guard: TemplateGuard | None = None
+    _housekeeping: Housekeeping | None = None
+    _executors: ExecutorFactory | None = None
 
     def initialize_settings(self) -> None:
         self.exports = env.Exports()
@@ -395,8 +503,16 @@ class NaasLabExtApp(ExtensionApp):
         )
         self._init_templates(root)
         self._init_runs(root)
+        self._init_secrets(root)
         self._init_scheduler(root)
         self._init_deploy(root)
+        self._init_events(root)
+        self._init_notifications(root)
+        # What killed processes left (temporary files, kernels' folders): at start, then
+        # every half hour.
+        self._housekeeping = Housekeeping(
+            leftovers.cleaners(root, self.products), interval=leftovers.INTERVAL
+        )
 
     def _init_templates(self, root: Path) -> None:
         library = open_library(
@@ -428,9 +544,21 @@ class NaasLabExtApp(ExtensionApp):
             library.index.db_path,
         )
 
+    #: Why the store could not be opened: the server then runs without it (runs, schedules,
+    #: deployments, events answer 503 saying what to do; products and templates work).
+    _store_error: StoreUnavailable | None = None
+
     def _init_runs(self, root: Path) -> None:
         self.run_options()  # refuse a bad configuration now, not at the first run
-        store = RunStore(self.db_url)
+        try:
+            store = RunStore(self.db_url)
+        except NaasError as exc:
+            self._without_store(exc)
+            return
+        self.settings[rest.STORE] = StoreHealth(store.db)
+        if store.db.created:
+            self.log.warning("naas_lab_ext: %s", store.db.created_message())
+        self._events_from = EventStore(store.db).last_id()  # recovery below is news too
         interrupted = store.recover_interrupted()
         if interrupted:
             self.log.warning("Runs marked INTERRUPTED (their process is gone): %s", interrupted)
@@ -438,15 +566,38 @@ class NaasLabExtApp(ExtensionApp):
             root,
             store,
             options=self.run_options,
-            executor=self.executor_class,
+            executor=self._executor_factory(),
             describe_timeout=self.describe_timeout,
             max_active=self.max_active_runs,
+            read_only=(self.templates_folder,),
         )
         # Kernels started by this server inherit it: notebook runs land in the same store.
         self.exports.set(env.DB_URL, self.db_url)
         self.log.info("naas_lab_ext: runs recorded in %s", store.engine.url)
 
+    def _without_store(self, exc: NaasError) -> None:
+        """The store cannot be opened: what needs it answers its error (503), the rest runs."""
+        error = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(exc.message)
+        error.field = error.field or "db_url"
+        self._store_error = error
+        self.settings[rest.STORE] = StoreHealth(None, error, url=self.db_url)
+        unavailable = rest.Unavailable(error)
+        for key in (
+            pipelines_handlers.RUNS,
+            scheduler_handlers.SCHEDULES,
+            deploy_handlers.DEPLOYS,
+            events_handlers.EVENTS,
+        ):
+            self.settings[key] = unavailable
+        self.log.error(
+            "naas_lab_ext: %s Until then runs, schedules, deployments and events are "
+            "unavailable (503); products and templates work.",
+            error.message,
+        )
+
     def _init_scheduler(self, root: Path) -> None:
+        if self._store_error is not None:
+            return
         store = ScheduleStore(self.runs.store)
         task = None
         if self.scheduler_enabled:
@@ -458,6 +609,8 @@ class NaasLabExtApp(ExtensionApp):
         )
 
     def _init_deploy(self, root: Path) -> None:
+        if self._store_error is not None:
+            return
         task = self.settings.get(scheduler_handlers.SCHEDULER)
         deploys = DeployService(
             root,
@@ -468,15 +621,90 @@ class NaasLabExtApp(ExtensionApp):
             test_timeout=self.deploy_test_timeout,
             setup_timeout=self.deploy_setup_timeout,
             on_change=task.scheduler.wake if isinstance(task, SchedulerTask) else None,
+            secrets=self.secrets.vault,
         )
         failed = deploys.recover_interrupted()
         if failed:
             self.log.warning("Deployments marked FAILED (their process is gone): %s", failed)
         self.settings[deploy_handlers.DEPLOYS] = deploys
+        self.runs.production_of = deploys.production  # re-run a production run
         self.log.info("naas_lab_ext: deployments in %s", deploys.deployments_dir)
 
+    def _init_notifications(self, root: Path) -> None:
+        try:
+            settings = self.notification_settings()
+        except NaasError as exc:
+            raise TraitError(exc.message) from None
+        # Kernels inherit them: notify() and notification.send() mail from the notebooks.
+        for name, value in settings.exports().items():
+            self.exports.set(name, value)
+        self.settings[notifications_handlers.NOTIFICATIONS] = NotificationService(settings)
+        if self._store_error is not None:
+            return  # nothing to tell of without the events
+        dispatcher = Dispatcher(self.runs.store, settings, root=root)
+        # From the newest event before this start's recovery: the runs it found interrupted
+        # (their server died) get their failure notice; nothing older is sent.
+        dispatcher.cursor = self._events_from
+        self.settings[notifications_handlers.DISPATCHER] = dispatcher
+        self.log.info("naas_lab_ext: notifications: %s", settings.summary())
+
+    def _init_secrets(self, root: Path) -> None:
+        """The vault, refused where Jupyter would serve it; its place exported to kernels."""
+        assert self.serverapp is not None
+        contents_manager = getattr(self.serverapp, "contents_manager", None)
+        try:
+            config = SecretsConfig.from_env(backend=self.secrets_backend)
+            vault = open_vault(
+                config,
+                root=root,
+                allow_hidden=bool(getattr(contents_manager, "allow_hidden", False)),
+            )
+        except NaasError as exc:
+            raise TraitError(exc.message) from None
+        # Kernels, pipeline steps and the scheduler read the same vault (never a key or value).
+        for name, value in config.exports(vault.backend_name).items():
+            self.exports.set(name, value)
+        self.settings[secrets_handlers.SECRETS] = SecretService(
+            root, vault, events=None if self._store_error else EventStore(self.runs.store.db)
+        )
+        where = (
+            f"the OS keyring, index in {config.folder}"
+            if vault.backend_name == "keyring"
+            else f"an encrypted file in {config.folder}, key {config.key_file}"
+        )
+        self.log.info("naas_lab_ext: secrets in %s", where)
+
+    _events_from: int | None = None
+
+    def _init_events(self, root: Path) -> None:
+        """The events log (GET events), its stream through jupyter_events (other extensions
+        listen to SCHEMA_ID), the template syncs recorded in it, the daily prune."""
+        if self._store_error is not None:
+            return
+        store = EventStore(self.runs.store.db)
+        self.settings[events_handlers.EVENTS] = EventService(root, store)
+        self.templates.events = store
+        assert self.serverapp is not None
+        logger = self.serverapp.event_logger
+        assert logger is not None, "jupyter_server makes its event logger before extensions"
+        if SCHEMA_ID not in logger.schemas.schema_ids:
+            logger.register_event_schema(SCHEMA_PATH)
+        self.settings[events_handlers.EMITTER] = EventsTask(
+            store,
+            lambda data: logger.emit(schema_id=SCHEMA_ID, data=data),
+            root=root,
+            keep_days=self.events_keep_days,
+            after=self._events_from,
+        )
+
+    @property
+    def events(self) -> EventService:
+        """The events log of the products under the root (created when the extension loads)."""
+        return self._service(events_handlers.EVENTS, EventService)
+
     def initialize_handlers(self) -> None:
-        self.handlers.extend(routes())
+        # The catch-all last: a path no route matches answers a JSON 404, not Jupyter's page.
+        self.handlers.extend([*routes(), *rest.fallback_routes()])
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Called by the server once its event loop runs: start the periodic sync and the
@@ -485,6 +713,14 @@ class NaasLabExtApp(ExtensionApp):
         task = self.settings.get(scheduler_handlers.SCHEDULER)
         if isinstance(task, SchedulerTask):
             task.start()
+        emitter = self.settings.get(events_handlers.EMITTER)
+        if isinstance(emitter, EventsTask):
+            emitter.start()  # and prunes old events, now and daily
+        dispatcher = self.settings.get(notifications_handlers.DISPATCHER)
+        if isinstance(dispatcher, Dispatcher):
+            dispatcher.start()  # from the newest event: no flood of old news
+        if self._housekeeping is not None:
+            self._housekeeping.start()
 
     async def stop_extension(self) -> None:
         """Stop the scheduler, the template sync and the runs (marked INTERRUPTED), undo what
@@ -492,6 +728,11 @@ class NaasLabExtApp(ExtensionApp):
         task = self.settings.get(scheduler_handlers.SCHEDULER)
         if isinstance(task, SchedulerTask):
             await task.stop()  # first: no run may start while the runs are stopped
+        if self._housekeeping is not None:
+            await asyncio.to_thread(self._housekeeping.stop)
+        emitter = self.settings.get(events_handlers.EMITTER)
+        if isinstance(emitter, EventsTask):
+            await emitter.stop()
         deploys = self.settings.get(deploy_handlers.DEPLOYS)
         if isinstance(deploys, DeployService):
             await asyncio.to_thread(deploys.shutdown)  # they end FAILED, nothing half-applied
@@ -505,6 +746,13 @@ class NaasLabExtApp(ExtensionApp):
         runs = self.settings.get(pipelines_handlers.RUNS)
         if isinstance(runs, RunService):
             await asyncio.to_thread(runs.shutdown)
+        if self._executors is not None:
+            await asyncio.to_thread(self._executors.close)  # a Dask client, its LocalCluster
+        dispatcher = self.settings.get(notifications_handlers.DISPATCHER)
+        if isinstance(dispatcher, Dispatcher):
+            # After the runs: those stopped above (INTERRUPTED) are still told of.
+            await asyncio.to_thread(dispatcher.stop, 10.0)
+        if isinstance(runs, RunService):
             runs.store.close()
         exports = getattr(self, "exports", None)
         if exports is not None:

@@ -9,7 +9,7 @@ pipeline that cannot be read), 3 not found, 4 conflict (something already exists
 ``naas-lab runs cancel`` from elsewhere), 8 it was INTERRUPTED.
 ``naas-lab templates sync``: 6 the sync finished but a source failed (its previous
 templates were kept). ``naas-lab deploy``: 6 the deployment FAILED (the previous one stays
-active).
+active). ``naas-lab notify test``: 6 a test notification was not delivered.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from collections.abc import Sequence
 from .core.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFound, code_for
 from .core.version import __version__
 from .deploy import cli as deploy_cli
+from .events import cli as events_cli
+from .notifications import cli as notifications_cli
 from .outputs import cli as outputs_cli
 from .pipelines import cli as pipelines_cli
 from .products import cli as products_cli
 from .scheduler import cli as scheduler_cli
+from .secrets import cli as secrets_cli
 from .templates import cli as templates_cli
 
 EXIT_CODES: dict[type[NaasError], int] = {InvalidInput: 2, NotFound: 3, Conflict: 4, Forbidden: 5}
@@ -48,8 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     outputs_cli.add_commands(sub)
     templates_cli.add_commands(sub)
     pipelines_cli.add_commands(sub)
-    scheduler_cli.add_commands(sub)
+    # The headless scheduler sends notifications too (the scheduler knows nothing of them).
+    scheduler_cli.add_commands(sub, companions=[notifications_cli.SCHEDULER_COMPANION])
     deploy_cli.add_commands(sub)
+    events_cli.add_commands(sub)
+    notifications_cli.add_commands(sub)
+    secrets_cli.add_commands(sub)
     return parser
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.parse
 from collections.abc import Callable
+from http.client import responses
+from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -21,10 +24,20 @@ from typing import Any, TypeVar
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from sqlalchemy.exc import DatabaseError
 from tornado import web
 
-from .core.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFound, code_for
+from .core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NaasError,
+    NotFound,
+    StoreUnavailable,
+    code_for,
+)
 from .core.version import __version__
+from .database.health import StoreHealth
 
 NAMESPACE = "naas-lab-ext"
 #: API version: bumped when the REST contract changes incompatibly.
@@ -33,11 +46,14 @@ API_VERSION = 1
 EXECUTE = "execute"
 #: Where the app puts the server's root folder (a resolved Path) in the settings.
 ROOT = "naas_lab_ext.root"
+#: Where the app puts the store's :class:`StoreHealth` (reported by GET /status).
+STORE = "naas_lab_ext.store"
 ERROR_STATUS: dict[type[NaasError], int] = {
     InvalidInput: 400,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    StoreUnavailable: 503,
 }
 T = TypeVar("T")
 Routes = list[tuple[str, type["NaasHandler"]]]
@@ -52,6 +68,19 @@ def http_error(error: NaasError) -> web.HTTPError:
     """A domain error as tornado's HTTPError, for code that answers outside our handlers
     (e.g. the contents manager refusing a write into the templates folder)."""
     return web.HTTPError(http_status(error), error.message)
+
+
+class Unavailable:
+    """What the app puts in the settings instead of a service it could not build (the store
+    cannot be opened): the handlers that need the service answer its ``error``."""
+
+    def __init__(self, error: NaasError) -> None:
+        self.error = error
+
+
+def _no_constant(name: str) -> Any:
+    """Refuse JSON's non-standard NaN and Infinity (answers could not be parsed back)."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def route(*parts: str) -> str:
@@ -72,21 +101,39 @@ class NaasHandler(ExtensionHandlerMixin, APIHandler):
     def service(self, key: str, kind: type[T]) -> T:
         """The service the app put in the settings under ``key``."""
         value = self.settings.get(key)
+        if isinstance(value, Unavailable):
+            raise value.error
         if not isinstance(value, kind):
             raise RuntimeError(f"naas_lab_ext is not initialised: no {key} in the settings")
         return value
 
+    def _store_fault(self, error: BaseException | None) -> StoreUnavailable | None:
+        """The store's driver failed while serving the request (a damaged file, a database
+        that does not answer): the error to answer with, instead of a 500."""
+        if not isinstance(error, DatabaseError):
+            return None
+        health = self.settings.get(STORE)
+        if isinstance(health, StoreHealth):
+            return health.failed(error)
+        return StoreUnavailable(f"The store cannot be used ({error.orig}).", field="db_url")
+
     def location(self, *parts: str) -> str:
-        """The URL of a resource of this API (for a ``Location`` header)."""
-        return "/".join([self.base_url.rstrip("/"), NAMESPACE, *parts])
+        """The URL of a resource of this API (for a ``Location`` header): each part
+        percent-encoded, so a header never carries a line break or a non-ASCII character."""
+        quoted = (urllib.parse.quote(part, safe="/") for part in parts)
+        return "/".join([self.base_url.rstrip("/"), NAMESPACE, *quoted])
 
     def json_body(self) -> Any:
         """The parsed JSON body, or :class:`InvalidInput` saying it is not JSON."""
         if not self.request.body:
             return {}
         try:
-            return json.loads(self.request.body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return json.loads(self.request.body, parse_constant=_no_constant)
+        except RecursionError:
+            raise InvalidInput(
+                "The request body is nested too deeply: send a flatter JSON object."
+            ) from None
+        except ValueError as exc:  # not UTF-8, not JSON, NaN, a number of 5000 digits
             raise InvalidInput(f"The request body is not valid JSON ({exc}).") from None
 
     def json_fields(
@@ -155,11 +202,16 @@ class NaasHandler(ExtensionHandlerMixin, APIHandler):
             # Expected: the user gets the message; no traceback in the log.
             self.log.info("%s %s: %s", self.request.method, self.request.path, value.message)
             return
+        fault = self._store_fault(value)
+        if fault is not None:
+            self.log.error("%s %s: %s", self.request.method, self.request.path, fault.message)
+            return
         super().log_exception(typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
+        error = self._store_fault(error) or error
         if isinstance(error, NaasError):
             self.set_status(http_status(error))
             self.set_header("Content-Type", "application/json")
@@ -169,18 +221,84 @@ class NaasHandler(ExtensionHandlerMixin, APIHandler):
                 )
             )
             return
+        if isinstance(error, web.HTTPError) and status_code < 500:
+            # tornado's and Jupyter's own refusals (no credentials, a wrong method, a URL that
+            # is not UTF-8): the same JSON shape as ours.
+            phrase = responses.get(status_code, "Error")
+            self.set_header("Content-Type", "application/json")
+            self.finish(
+                json.dumps(
+                    {"message": error.log_message or phrase, "reason": phrase, "field": None}
+                )
+            )
+            return
         super().write_error(status_code, **kwargs)
 
 
 class StatusHandler(NaasHandler):
-    """The server extension answers, with its version (the frontend checks it at start-up)."""
+    """The server extension answers, with its version (the frontend checks it at start-up)
+    and whether its store can be used (its error and what to do, when it cannot)."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply({"version": __version__, "api_version": API_VERSION})
+        health = self.settings.get(STORE)
+        store = health.to_json() if isinstance(health, StoreHealth) else None
+        self.reply({"version": __version__, "api_version": API_VERSION, "store": store})
+
+
+class SpecHandler(NaasHandler):
+    """The REST contract this server implements (``openapi.yaml``), for clients and tools."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        text = (resources.files(__package__) / "openapi.yaml").read_text(encoding="utf-8")
+        self.finish(text, set_content_type="application/yaml; charset=UTF-8")
+
+
+class NoRouteHandler(NaasHandler):
+    """Anything under the namespace that no route matches: a JSON 404 (after authentication,
+    so an anonymous caller still gets 403), never Jupyter's HTML page."""
+
+    def no_route(self) -> NotFound:
+        return NotFound(
+            f"No {self.request.method} route at '{self.request.path}': the routes are listed "
+            f"in {self.location('openapi.yaml')}."
+        )
+
+    # One decorated method each: @authorized picks its action (read or write) per method.
+    @web.authenticated
+    @authorized
+    async def get(self, path: str | None) -> None:
+        raise self.no_route()
+
+    @web.authenticated
+    @authorized
+    async def post(self, path: str | None) -> None:
+        raise self.no_route()
+
+    @web.authenticated
+    @authorized
+    async def put(self, path: str | None) -> None:
+        raise self.no_route()
+
+    @web.authenticated
+    @authorized
+    async def patch(self, path: str | None) -> None:
+        raise self.no_route()
+
+    @web.authenticated
+    @authorized
+    async def delete(self, path: str | None) -> None:
+        raise self.no_route()
 
 
 def routes() -> Routes:
     """The routes every capability shares."""
-    return [(route("status"), StatusHandler)]
+    return [(route("status"), StatusHandler), (route("openapi.yaml"), SpecHandler)]
+
+
+def fallback_routes() -> Routes:
+    """The namespace's catch-all: registered after every other route (not in the spec)."""
+    return [(f"/{NAMESPACE}(?P<path>/.*)?", NoRouteHandler)]

@@ -26,6 +26,9 @@ export const PIPELINES_PLUGIN_ID = 'naas_lab_ext:pipelines';
 /** The id of the deploy plugin (also its settings schema file name). */
 export const DEPLOY_PLUGIN_ID = 'naas_lab_ext:deploy';
 
+/** The id of the Manager plugin (also its settings schema file name). */
+export const MANAGER_PLUGIN_ID = 'naas_lab_ext:manager';
+
 /** Commands contributed by the extension; each appears in the palette. */
 export namespace CommandIDs {
   export const newProduct = 'naas-lab-ext:new-product';
@@ -39,6 +42,8 @@ export namespace CommandIDs {
   export const runPipeline = 'naas-lab-ext:run-pipeline';
   export const deployProduct = 'naas-lab-ext:deploy-product';
   export const rollbackProduct = 'naas-lab-ext:rollback-product';
+  export const openManager = 'naas-lab-ext:open-manager';
+  export const manageSecrets = 'naas-lab-ext:manage-secrets';
 }
 
 export interface IContact {
@@ -106,6 +111,8 @@ export interface INaasLab {
   revealSection(widget: Widget): void;
   /** Add a button to the details of the selected product (after Open README, Open setup). */
   addProductAction(action: IProductAction): void;
+  /** Add an item (e.g. a ToolbarButton) to the panel's toolbar, after Refresh and New. */
+  addToolbarItem(name: string, item: Widget): void;
   /** Open a file by its path under the root, with the right viewer. */
   open(path: string): void;
 }
@@ -113,4 +120,21 @@ export interface INaasLab {
 export const INaasLab = new Token<INaasLab>(
   'naas_lab_ext:INaasLab',
   'The Data Products panel, its model and the connection to naas_lab_ext.'
+);
+
+/**
+ * The toasts that say a run ended: one per run, whoever sees the end first (the Pipeline
+ * view following the run, or the Manager's run failure toasts).
+ */
+export interface IRunNotices {
+  /**
+   * True the first time it is asked for `runId`: the caller shows the run's toast. False
+   * afterwards: it was shown already.
+   */
+  claim(runId: string): boolean;
+}
+
+export const IRunNotices = new Token<IRunNotices>(
+  'naas_lab_ext:IRunNotices',
+  'One toast per run that ended, shared by the Pipeline views and the Manager.'
 );

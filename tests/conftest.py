@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sqlite3
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +56,32 @@ def root(jp_root_dir: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def run_store_url(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test records runs in a store of its own, never in the real Jupyter data dir."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'runs.sqlite'}"
+    """Every test records runs in a store of its own, never in the real Jupyter data dir. The
+    file exists, as after a first start: a missing one is recorded as a lost history
+    (``store.created``; tests/database/ tests that)."""
+    path = tmp_path_factory.mktemp("store") / "runs.sqlite"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")  # writes the header: not empty
+    url = f"sqlite:///{path}"
     monkeypatch.setenv("NAAS_LAB_DB_URL", url)
     return url
+
+
+@pytest.fixture(autouse=True)
+def secrets_places(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path]:
+    """Every test keeps its secrets in an encrypted file of its own (never the real Jupyter
+    data dir, never the user's OS keyring), with its key in another folder."""
+    base = tmp_path_factory.mktemp("secrets")
+    places = {"folder": base / "data", "key_file": base / "config" / "secrets.key"}
+    monkeypatch.setenv("NAAS_SECRETS_BACKEND", "file")
+    monkeypatch.setenv("NAAS_SECRETS_DIR", str(places["folder"]))
+    monkeypatch.setenv("NAAS_SECRETS_KEY_FILE", str(places["key_file"]))
+    monkeypatch.delenv("NAAS_SECRETS_KEY", raising=False)
+    monkeypatch.delenv("NAAS_SECRETS_PRODUCT", raising=False)
+    monkeypatch.delenv("NAAS_SMTP_PASSWORD_SECRET", raising=False)
+    return places
 
 
 @pytest.fixture

@@ -26,3 +26,11 @@ c.ServerApp.allow_root = True  # noqa: F821
 c.NaasLabExtApp.db_url = f"sqlite:///{WORKSPACE / '.naas-runs.sqlite'}"  # noqa: F821
 # Deployments (production copies, their environments) are wiped with the workspace too.
 c.NaasLabExtApp.deployments_dir = str(WORKSPACE / ".deployments")  # noqa: F821
+# Secrets go to a vault of their own (the encrypted file, never the user's keyring), outside
+# the root and wiped at each start; the server exports these to its kernels.
+SECRETS = Path(__file__).parent / ".secrets"
+shutil.rmtree(SECRETS, ignore_errors=True)
+os.environ["NAAS_SECRETS_BACKEND"] = "file"
+os.environ["NAAS_SECRETS_DIR"] = str(SECRETS / "vault")
+os.environ["NAAS_SECRETS_KEY_FILE"] = str(SECRETS / "key" / "secrets.key")
+os.environ.pop("NAAS_SECRETS_KEY", None)

@@ -32,6 +32,44 @@ start (a kernel inherits its starter's environment):
 ``NAAS_DEPLOY_DECLARATIONS``
     Set while a deploy executes setup.ipynb: the file where ``schedule()``, ``unschedule()``,
     ``dependency()`` and ``install_requirements()`` record what they declare.
+``NAAS_SMTP_HOST``, ``NAAS_SMTP_PORT``, ``NAAS_SMTP_SECURITY``, ``NAAS_SMTP_USER``,
+``NAAS_MAIL_FROM``
+    The SMTP server mail goes through (``starttls``, ``ssl`` or ``none``), its user, and the
+    sender address. The server exports its ``smtp_*`` and ``mail_from`` settings through them
+    to its kernels (``notify()`` and ``notification.send()`` send from there); ``naas-lab
+    scheduler`` and ``naas-lab notify`` read them, and they are the traits' defaults.
+``NAAS_SMTP_PASSWORD_ENV``
+    The NAME of the variable that holds the SMTP password (default ``NAAS_SMTP_PASSWORD``).
+    The password itself is never exported: a kernel inherits that variable from its server.
+``NAAS_NOTIFY_EMAIL_TO``, ``NAAS_NOTIFY_WEBHOOK_URLS``
+    Default recipients of failure notifications (comma- or space-separated). The server
+    exports the addresses to its kernels, never the webhooks (their URLs hold tokens).
+``NAAS_PUBLIC_URL``
+    The URL users open JupyterLab at (links in notifications).
+``NAAS_NOTIFY_RETRIES``
+    Tries per notification before it is recorded failed (default 3).
+``NAAS_SMTP_PASSWORD_SECRET``
+    The NAME of the secret (see ``NAAS_SECRETS_*`` below) that holds the SMTP password; when
+    set it wins over ``NAAS_SMTP_PASSWORD_ENV``. The server exports its
+    ``smtp_password_secret`` through it, never the password.
+``NAAS_SECRETS_BACKEND``
+    Where secrets are kept: ``auto`` (the default: the OS keyring when a real one exists,
+    else the encrypted file), ``keyring`` or ``file``. The server exports the backend it
+    chose, so its kernels, pipeline steps and the scheduler read the same vault.
+``NAAS_SECRETS_DIR``
+    The folder of ``secrets.json`` (the encrypted values of the file backend) and of the
+    index of names (both backends); default ``<Jupyter data dir>/naas_lab_ext``. Exported by
+    the server.
+``NAAS_SECRETS_KEY_FILE``
+    The key file the file backend encrypts with (a Fernet key, created 0600 on first use);
+    default ``<Jupyter config dir>/naas_lab_ext/secrets.key``. Exported by the server.
+``NAAS_SECRETS_KEY``
+    The Fernet key itself, for servers that get it from their environment (it then wins over
+    the key file). Never exported: a kernel inherits it from its server.
+``NAAS_SECRETS_PRODUCT``
+    Set by the pipeline engine in every step's kernel (and in a deploy's setup.ipynb): the
+    product whose secrets ``secret.get()`` reads (its real path). A production run executes a
+    deployment's frozen copy but reads the live product's secrets.
 """
 
 from __future__ import annotations
@@ -55,6 +93,24 @@ PIPELINE_NOTEBOOK = "NAAS_PIPELINE_NOTEBOOK"
 DEPLOYMENT_ID = "NAAS_DEPLOYMENT_ID"
 PRODUCT_OUTPUTS = "NAAS_PRODUCT_OUTPUTS"
 DEPLOY_DECLARATIONS = "NAAS_DEPLOY_DECLARATIONS"
+SMTP_HOST = "NAAS_SMTP_HOST"
+SMTP_PORT = "NAAS_SMTP_PORT"
+SMTP_SECURITY = "NAAS_SMTP_SECURITY"
+SMTP_USER = "NAAS_SMTP_USER"
+SMTP_PASSWORD_ENV = "NAAS_SMTP_PASSWORD_ENV"  # noqa: S105 - names a variable
+#: Where the SMTP password is when ``NAAS_SMTP_PASSWORD_ENV`` names no other variable.
+SMTP_PASSWORD = "NAAS_SMTP_PASSWORD"  # noqa: S105 - names a variable
+MAIL_FROM = "NAAS_MAIL_FROM"
+NOTIFY_EMAIL_TO = "NAAS_NOTIFY_EMAIL_TO"
+NOTIFY_WEBHOOK_URLS = "NAAS_NOTIFY_WEBHOOK_URLS"
+PUBLIC_URL = "NAAS_PUBLIC_URL"
+NOTIFY_RETRIES = "NAAS_NOTIFY_RETRIES"
+SMTP_PASSWORD_SECRET = "NAAS_SMTP_PASSWORD_SECRET"  # noqa: S105 - names a variable
+SECRETS_BACKEND = "NAAS_SECRETS_BACKEND"
+SECRETS_DIR = "NAAS_SECRETS_DIR"
+SECRETS_KEY = "NAAS_SECRETS_KEY"
+SECRETS_KEY_FILE = "NAAS_SECRETS_KEY_FILE"
+SECRETS_PRODUCT = "NAAS_SECRETS_PRODUCT"
 #: Set by JupyterLab in a notebook's kernel: the notebook's path.
 JUPYTER_SESSION = "JPY_SESSION_NAME"
 
@@ -63,6 +119,10 @@ __all__ = [
     "DEPLOYMENT_ID",
     "DEPLOY_DECLARATIONS",
     "JUPYTER_SESSION",
+    "MAIL_FROM",
+    "NOTIFY_EMAIL_TO",
+    "NOTIFY_RETRIES",
+    "NOTIFY_WEBHOOK_URLS",
     "OUTPUTS_KEEP",
     "PIPELINE",
     "PIPELINE_DESCRIBE",
@@ -70,8 +130,21 @@ __all__ = [
     "PIPELINE_OUTPUT_PATH",
     "PRODUCT_OUTPUTS",
     "PRODUCT_ROOT",
+    "PUBLIC_URL",
     "RUN_ID",
     "RUN_VERSION",
+    "SECRETS_BACKEND",
+    "SECRETS_DIR",
+    "SECRETS_KEY",
+    "SECRETS_KEY_FILE",
+    "SECRETS_PRODUCT",
+    "SMTP_HOST",
+    "SMTP_PASSWORD",
+    "SMTP_PASSWORD_ENV",
+    "SMTP_PASSWORD_SECRET",
+    "SMTP_PORT",
+    "SMTP_SECURITY",
+    "SMTP_USER",
     "STEP",
     "Exports",
     "run_id",

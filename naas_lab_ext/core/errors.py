@@ -39,6 +39,12 @@ class Forbidden(NaasError):
     """The request is understood but not allowed (e.g. writing into a read-only folder)."""
 
 
+class StoreUnavailable(NaasError):
+    """The database of runs, schedules, deployments and events cannot be used (a corrupt or
+    unreadable file, a database server that does not answer): what needs it waits until it
+    is fixed; the message says how."""
+
+
 def code_for(error: NaasError, codes: Mapping[type[NaasError], T], default: T) -> T:
     """The code ``codes`` gives the nearest class of ``error`` (``default`` if none): an HTTP
     status for the server, an exit code for the CLI."""

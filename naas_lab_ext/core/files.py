@@ -24,8 +24,9 @@ from typing import Any, BinaryIO, Literal
 
 #: Every temporary file starts with this (hidden) prefix; listings skip such names.
 TEMP_PREFIX = ".naas-tmp-"
-#: A temporary file older than this is left over by a crashed writer (on any host).
-STALE_AFTER_SECONDS = 24 * 3600
+#: A temporary file of another host (or of no known writer) untouched for this long is left
+#: over by a killed writer. On this host the writer's pid says (see :func:`is_stale_temp`).
+STALE_AFTER_SECONDS = 3600
 #: Linux ioctl that clones a file's extents (btrfs, XFS, bcachefs...): ``FICLONE``.
 _FICLONE = 0x40049409
 #: Errors meaning "this file system cannot do that here", not "something is wrong".
@@ -212,32 +213,56 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def last_change(path: Path) -> float:
+    """When ``path`` was last written or had its metadata changed (the later of mtime and
+    ctime): a copy keeps its source's mtime, but its ctime is when it was made."""
+    st = path.lstat()
+    return max(st.st_mtime, st.st_ctime)
+
+
+def owner_gone(pid: int, since: float) -> bool:
+    """Whether the process ``pid`` of this host that made a file last changed at ``since`` is
+    gone: no such process, or the pid now belongs to a process started after that (a reused
+    pid, e.g. the same small pid in a restarted container)."""
+    if not pid_alive(pid):
+        return True
+    try:
+        import psutil
+
+        return bool(psutil.Process(pid).create_time() > since + 1.0)
+    except ImportError:  # pragma: no cover - psutil is a dependency
+        return False
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
 def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
-    """True for a temporary file whose writer is gone (dead pid on this host, or too old)."""
+    """True for a temporary file (or folder) whose writer is gone: on this host, when the
+    process its name records is gone (:func:`owner_gone`); made on another host (or named
+    without a pid), when it has not changed for :data:`STALE_AFTER_SECONDS`."""
     name = path.name
     if not name.startswith(TEMP_PREFIX):
         return False
     try:
-        mtime = path.lstat().st_mtime
+        changed = last_change(path)
     except FileNotFoundError:
         return False
-    if (now or time.time()) - mtime > STALE_AFTER_SECONDS:
-        return True
     host, _, rest = name[len(TEMP_PREFIX) :].partition("-")
     pid_text = rest.partition("-")[0]
-    if host != _HOST or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    return pid != os.getpid() and not pid_alive(pid)
+    if host == _HOST and pid_text.isdigit():
+        return owner_gone(int(pid_text), changed)
+    return (now or time.time()) - changed > STALE_AFTER_SECONDS
 
 
-def remove_stale_temps(folder: Path) -> list[str]:
+def remove_stale_temps(folder: Path, *, now: float | None = None) -> list[str]:
     """Delete crashed writers' temporary files in ``folder``; return their names."""
     removed: list[str] = []
-    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as entries:
         for entry in entries:
             path = Path(entry.path)
-            if is_stale_temp(path):
+            if is_stale_temp(path, now=now):
                 remove_tree(path)
                 removed.append(entry.name)
     return removed

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, String, insert, inspect, select, update
+from sqlalchemy import JSON, Column, Connection, String, insert, inspect, select, update
 
 from ..core.errors import InvalidInput
 from .base import MetaRow
@@ -29,8 +29,41 @@ def _run_deployment(ops: Operations, conn: Connection) -> None:
         ops.add_column("runs", Column("deployment_id", String(64), nullable=True))
 
 
+def _run_notify(ops: Operations, conn: Connection) -> None:
+    """3: a run keeps who is told of it (the Notify JSON of ``POST runs``)."""
+    if not inspect(conn).has_table("runs"):
+        return
+    if "notify" not in {c["name"] for c in inspect(conn).get_columns("runs")}:
+        ops.add_column("runs", Column("notify", JSON, nullable=True))
+
+
+def _runs_listed(ops: Operations, conn: Connection) -> None:
+    """4: the runs are listed newest first, across products or of one (the Manager's keyset
+    paging on (created_at, id)). The search table of the runs' errors is a new table: the
+    run store creates and fills it when it opens."""
+    if not inspect(conn).has_table("runs"):
+        return
+    ops.create_index("ix_runs_created", "runs", ["created_at", "id"], if_not_exists=True)
+    ops.create_index(
+        "ix_runs_product", "runs", ["product_root", "created_at", "id"], if_not_exists=True
+    )
+
+
+def _step_worker(ops: Operations, conn: Connection) -> None:
+    """5: a step records where it ran (the Dask worker; None for the local executor)."""
+    if not inspect(conn).has_table("run_steps"):
+        return
+    if "worker" not in {c["name"] for c in inspect(conn).get_columns("run_steps")}:
+        ops.add_column("run_steps", Column("worker", String(255), nullable=True))
+
+
 #: The step that brings the schema from version ``n - 1`` to ``n``, for each ``n`` after 1.
-STEPS: dict[int, Callable[[Operations, Connection], None]] = {2: _run_deployment}
+STEPS: dict[int, Callable[[Operations, Connection], None]] = {
+    2: _run_deployment,
+    3: _run_notify,
+    4: _runs_listed,
+    5: _step_worker,
+}
 SCHEMA_VERSION = str(max(STEPS))
 
 

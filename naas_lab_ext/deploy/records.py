@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.clock import utc_now
+from ..core.notify import shown_notify
 from ..pipelines.production import Production
 
 
@@ -229,7 +230,8 @@ class Deployment:
             "steps": [step.to_json() for step in self.steps],
             "setup_notebook": api(self.setup_notebook),
             "report": api(self.report),
-            "schedules": list(self.schedules),
+            # Webhooks shortened: their URLs are secrets.
+            "schedules": [{**s, "notify": shown_notify(s.get("notify"))} for s in self.schedules],
             "dependencies": list(self.dependencies),
             "requirements": list(self.requirements),
         }

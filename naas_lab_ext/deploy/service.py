@@ -1,5 +1,9 @@
 """Deploy a product, as the server and the CLI do it: :class:`DeployService`.
 
+Before anything runs, the secrets the product's notebooks get without a default
+(``secret.get("X")``) must have a value: a missing one fails the deploy at once, naming it,
+every step skipped (nothing frozen, nothing installed).
+
 A deploy goes through five steps, each recorded as it goes:
 
 1. **Product tests**: pytest over ``tests/`` and the notebooks under it (``skip_tests`` skips);
@@ -28,13 +32,15 @@ from pathlib import Path
 
 from ..core.clock import utc_now
 from ..core.errors import Conflict, InvalidInput, NaasError, NotFound
-from ..core.paths import is_inside, resolve_inside, to_api_path
+from ..core.paths import is_inside, refuse_read_only, resolve_inside, to_api_path
 from ..pipelines.options import new_run_id
 from ..pipelines.production import Production
 from ..pipelines.service import RunService
 from ..products.manifest import DEPLOYMENTS_FOLDER, MANIFEST_NAME
 from ..scheduler.repository import ScheduleStore
 from ..scheduler.spec import ScheduleSpec
+from ..secrets.scan import required_secrets
+from ..secrets.vault import Vault, open_vault
 from .commands import Stopped
 from .declarations import Declarations, requirement_lines
 from .environment import create_environment, install_requirements, kernel_name_for
@@ -93,8 +99,11 @@ class DeployService:
         test_timeout: float = 600.0,
         setup_timeout: float = 1800.0,
         on_change: Callable[[], None] | None = None,
+        secrets: Vault | None = None,
     ) -> None:
         self.root = Path(root).resolve()
+        self._secrets = secrets
+        """The vault the products' runs read (default: the environment's, on first need)."""
         self.runs = runs
         self.schedules = schedules
         self.store = DeploymentStore(runs.store)
@@ -156,7 +165,56 @@ class DeployService:
     def api_path(self, path: Path) -> str:
         return to_api_path(self.root, path)
 
+    def production(self, deployment_id: str) -> Production:
+        """Where deployment ``deployment_id``'s runs execute, to run one again (``POST
+        runs/<id>/rerun``); :class:`Conflict` saying what to do when its copy is gone."""
+        try:
+            d = self.store.get(deployment_id)
+        except NotFound:
+            raise Conflict(
+                f"Deployment {deployment_id} is not recorded any more: run the product's "
+                "schedule now (it runs the active deployment), or deploy again.",
+                field="deployment_id",
+            ) from None
+        if d.pruned or not d.copy_root.is_dir() or not d.venv.is_dir():
+            raise Conflict(
+                f"Deployment {d.id}'s production copy was deleted (only the last {self.keep} "
+                "deployments are kept): run the product's schedule now (it runs the active "
+                "deployment), or deploy again.",
+                field="deployment_id",
+            )
+        return d.production()
+
     # -- deploy -------------------------------------------------------------------------------
+
+    def missing_secrets(self, product_root: Path) -> Ids:
+        """The secrets the product's notebooks get without a default that have no value (the
+        product's own or the user's), sorted."""
+        names = required_secrets(product_root)
+        if not names:
+            return []
+        if self._secrets is None:
+            self._secrets = open_vault(root=self.root)
+        vault = self._secrets
+        return [name for name in names if vault.get(name, product=product_root) is None]
+
+    def _check_secrets(self, d: Deployment) -> None:
+        """Fail the deploy, before its first step, when a secret its notebooks need is
+        missing."""
+        try:
+            missing = self.missing_secrets(d.product_root)
+        except NaasError as exc:
+            problem = f"The secrets cannot be checked: {exc.message}"
+        else:
+            if not missing:
+                return
+            problem = (
+                f"Missing secrets: {', '.join(missing)}. Add them in the Manager's Secrets "
+                f"tab or with `naas-lab secrets set {missing[0]}`."
+            )
+        for step in d.steps:
+            step.status, step.message = StepStatus.SKIPPED, "not run: the secrets check failed"
+        raise _StepFailed(problem)
 
     def _folder(self, root: Path, deployment_id: str) -> Path:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", root.name)[:40] or "product"
@@ -166,6 +224,8 @@ class DeployService:
         if not isinstance(skip_tests, bool):
             raise InvalidInput("skip_tests must be true or false.", field="skip_tests")
         root = self.product_root(product)
+        # A deploy writes its reports into the product: never into the templates folder.
+        refuse_read_only(self.root, root, self.runs.read_only, field="product", spelled=product)
         if not (root / SETUP_NAME).is_file():
             raise InvalidInput(
                 f"'{product}' has no {SETUP_NAME}: add one that declares the product's schedules "
@@ -219,7 +279,7 @@ class DeployService:
         beat = threading.Thread(target=self._beat, args=(d, beating), daemon=True)
         try:
             d.status, d.started_at = DeploymentStatus.RUNNING, utc_now()
-            self.store.save(d)
+            self.store.save(d, event="deploy.started")
             beat.start()
             self._steps(d, local, on_step)
         except _StepFailed as exc:
@@ -232,8 +292,8 @@ class DeployService:
             try:
                 if not d.status.finished:
                     self._failed(d, "The deploy ended without finishing its steps.")
-                if not d.active:  # an active one was stored with its activation
-                    self.store.save(d)
+                if not d.active:  # an active one was stored with its activation (and event)
+                    self.store.save(d, event="deploy.failed")
             except Exception:
                 log.exception("Cannot record the end of deployment %s", d.id)
             finally:
@@ -304,6 +364,7 @@ class DeployService:
     def _steps(self, d: Deployment, local: _Local, on_step: StepCallback | None) -> None:
         live = d.product_root
         reports = live.joinpath(*DEPLOYMENTS_FOLDER, d.id)
+        self._check_secrets(d)
 
         def tests() -> str | None:
             if d.skip_tests:
@@ -394,7 +455,7 @@ class DeployService:
             if d.ended_at is None:
                 d.ended_at = utc_now()
             d.error = None
-            self.store.activate(d)
+            self.store.activate(d, previous=previous.id if previous else None)
         except Exception:
             step.status, step.ended_at = StepStatus.RUNNING, None
             d.status, d.ended_at = DeploymentStatus.RUNNING, None
@@ -454,7 +515,8 @@ class DeployService:
             previous = self.store.active(d.product_root)
             self._replace(d.product_root, d.production(), specs)
             try:
-                self.store.activate(d)
+                was = previous.id if previous is not None and previous.id != d.id else None
+                self.store.activate(d, event="deploy.rolled_back", previous=was)
             except Exception:
                 self._restore(d.product_root, previous)
                 raise

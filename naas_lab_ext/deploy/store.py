@@ -36,6 +36,7 @@ from ..core.errors import Conflict, NotFound
 from ..database.base import Base, OwnedByProcess, UTCDateTime
 from ..database.processes import ProcessIdentity, owner_alive
 from ..pipelines.store.repository import RunStore
+from .events import record_deploy_event
 from .records import Deployment, DeploymentStatus, DeployStep, StepStatus
 
 __all__ = ["DeploymentStore", "product_key"]
@@ -258,18 +259,28 @@ class DeploymentStore:
 
     # -- deployments --------------------------------------------------------------------------
 
-    def save(self, deployment: Deployment) -> None:
-        """Store what changed on a deployment (status, steps, declarations...)."""
+    def save(self, deployment: Deployment, *, event: str | None = None) -> None:
+        """Store what changed on a deployment (status, steps, declarations...); ``event``
+        (``deploy.started``, ``deploy.failed``) is recorded in the same transaction."""
         with self._write() as session:
             session.execute(
                 update(DeploymentRow)
                 .where(DeploymentRow.id == deployment.id)
                 .values(heartbeat_at=utc_now(), **_values(deployment))
             )
+            if event is not None:
+                record_deploy_event(session, event, deployment)
 
-    def activate(self, deployment: Deployment) -> None:
+    def activate(
+        self,
+        deployment: Deployment,
+        *,
+        event: str = "deploy.succeeded",
+        previous: str | None = None,
+    ) -> None:
         """Make ``deployment`` the product's active one, and the previous one INACTIVE, in one
-        transaction (its steps and times are stored with it)."""
+        transaction (its steps and times are stored with it), with ``event``
+        (``deploy.succeeded``, or ``deploy.rolled_back`` from ``previous``)."""
         with self._write() as session:
             session.execute(
                 update(DeploymentRow)
@@ -286,6 +297,7 @@ class DeploymentStore:
                 .where(DeploymentRow.id == deployment.id)
                 .values(heartbeat_at=utc_now(), **_values(deployment))
             )
+            record_deploy_event(session, event, deployment, previous=previous)
 
     def get(self, deployment_id: str) -> Deployment:
         with self._sessions() as session:
@@ -367,6 +379,7 @@ class DeploymentStore:
                     .where(DeploymentRow.id == row.id)
                     .values(**_values(deployment))
                 )
+                record_deploy_event(session, "deploy.failed", deployment)
                 recovered.append(deployment)
             for lock in session.scalars(select(DeployLockRow)).all():
                 if not _alive(lock.host, lock.pid, lock.pid_started, lock.heartbeat_at):

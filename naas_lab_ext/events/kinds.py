@@ -38,6 +38,9 @@ KINDS: dict[str, Level] = {
     "templates.sync_failed": Level.ERROR,
     "notification.sent": Level.INFO,
     "notification.failed": Level.ERROR,
+    "secret.set": Level.INFO,
+    "secret.deleted": Level.INFO,
+    "store.created": Level.WARNING,
 }
 #: What an event is about (its ``subject_type``).
-SUBJECTS = ("run", "deployment", "schedule", "templates", "notification")
+SUBJECTS = ("run", "deployment", "schedule", "templates", "notification", "secret", "store")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from .listing import list_datasets, list_versions
+from .listing import Skipped, list_datasets, list_versions
 
 
 def human_size(size: int) -> str:
@@ -28,10 +29,11 @@ def _cmd_outputs(args: argparse.Namespace) -> int:
             return 0
         for info in page.items:
             names = ", ".join(f.name for f in info.files)
-            mark = "  (latest)" if info.is_latest else ""
+            mark = "  (newest)" if info.is_newest else ""
             print(f"{info.version}\t{human_size(info.size)}\t{names}{mark}")
         if not page.items:
             print(f"No version of {args.dataset}.")
+        _print_skipped(page.skipped)
         return 0
     datasets, keep = list_datasets(
         root, args.product, offset=args.offset, limit=args.limit, versions=args.versions
@@ -52,7 +54,13 @@ def _cmd_outputs(args: argparse.Namespace) -> int:
     shown = datasets.offset + len(datasets.items)
     if shown < datasets.total:
         print(f"({datasets.total - shown} more: --offset {shown})")
+    _print_skipped(datasets.skipped)
     return 0
+
+
+def _print_skipped(skipped: list[Skipped]) -> None:
+    for entry in skipped:
+        print(f"skipped {entry.path}: {entry.reason}", file=sys.stderr)
 
 
 def add_commands(sub: Any) -> None:

@@ -2,8 +2,10 @@
 their versions, files and sizes, in pages; and the file of one version to open or download.
 
 Every path comes from the user and is resolved inside the server root
-(:func:`~naas_lab_ext.core.paths.resolve_inside`): an ``outputs`` folder that is a symbolic
-link to somewhere outside the root is refused.
+(:func:`~naas_lab_ext.core.paths.resolve_inside`). A listing never shows a name or a size from
+outside the root: an entry that is a symbolic link out of it (the outputs folder, a layer, a
+dataset, a version folder or a file) is left out and reported in the page's ``skipped`` list,
+by the path of the link, and the rest of the listing is served.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.clock import parse_version
-from ..core.errors import InvalidInput, NotFound
+from ..core.errors import InvalidInput, NaasError, NotFound
 from ..core.files import same_content_hint
-from ..core.paths import resolve_inside, to_api_path
+from ..core.paths import is_inside, resolve_inside, to_api_path
 from ..products.manifest import MANIFEST_NAME
 from .settings import output_settings
-from .store import LATEST, OutputName, OutputStore
+from .store import LATEST, RESERVED_LAYERS, OutputName, OutputStore
 
 MAX_LIMIT = 500
 
@@ -93,11 +95,29 @@ class DatasetInfo:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An entry a listing left out, and why."""
+
+    path: str
+    """API path of the entry (the link itself, inside the root)."""
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason}
+
+
+#: Why an entry that leads out of the root is not listed.
+OUTSIDE = "a symbolic link to a place outside the Jupyter root: not listed"
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[Any]
     total: int
     offset: int
     limit: int
+    skipped: list[Skipped] = field(default_factory=list)
+    """Entries left out (links out of the root), each with its reason."""
 
     def to_json(self, key: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -105,8 +125,49 @@ class Page:
             "total": self.total,
             "offset": self.offset,
             "limit": self.limit,
+            "skipped": [s.to_json() for s in self.skipped],
             **extra,
         }
+
+
+def _inside(root: Path, path: Path, skipped: list[Skipped] | None) -> bool:
+    """True when ``path`` (links followed) is in the root; else it is reported in
+    ``skipped`` (once) and False."""
+    if is_inside(root, path):
+        return True
+    if skipped is not None:
+        entry = Skipped(path=to_api_path(root, path), reason=OUTSIDE)
+        if entry not in skipped:
+            skipped.append(entry)
+    return False
+
+
+def _folders(folder: Path) -> list[str]:
+    """The visible subfolders of ``folder`` (links to folders included), sorted."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _dataset_names(root: Path, product: Path, skipped: list[Skipped]) -> list[str]:
+    """``layer/dataset`` of every dataset of the product whose folder is in the root (with a
+    version or a latest file, as :meth:`OutputStore.datasets`)."""
+    outputs = product / "outputs"
+    if not outputs.is_dir() or not _inside(root, outputs, skipped):
+        return []
+    found = []
+    for layer in _folders(outputs):
+        if layer in RESERVED_LAYERS or not _inside(root, outputs / layer, skipped):
+            continue
+        for dataset in _folders(outputs / layer):
+            folder = outputs / layer / dataset
+            if not (OutputStore.version_dirs(folder) or (folder / LATEST).is_dir()):
+                continue
+            if _inside(root, folder, skipped):
+                found.append(f"{layer}/{dataset}")
+    return found
 
 
 def check_page(offset: int, limit: int) -> None:
@@ -144,13 +205,21 @@ def _dataset_folder(root: Path, product: str, dataset: str) -> tuple[Path, Outpu
     return path, name
 
 
-def _files(root: Path, folder: Path, latest: Path | None = None) -> list[OutputFile]:
-    """The visible files of ``folder``; ``latest`` (a version's) marks those latest holds."""
+def _files(
+    root: Path,
+    folder: Path,
+    latest: Path | None = None,
+    skipped: list[Skipped] | None = None,
+) -> list[OutputFile]:
+    """The visible files of ``folder``; ``latest`` (a version's) marks those latest holds.
+    A file that is a link out of the root is left out (and reported in ``skipped``)."""
     found = []
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith(".") or not entry.is_file():
+                    continue
+                if entry.is_symlink() and not _inside(root, Path(entry.path), skipped):
                     continue
                 found.append(
                     OutputFile(
@@ -167,12 +236,15 @@ def _files(root: Path, folder: Path, latest: Path | None = None) -> list[OutputF
     return sorted(found, key=lambda f: f.name)
 
 
-def _versions(root: Path, folder: Path) -> list[VersionInfo]:
-    """Every complete version of a dataset folder, newest first."""
+def _versions(root: Path, folder: Path, skipped: list[Skipped] | None = None) -> list[VersionInfo]:
+    """Every complete version of a dataset folder, newest first; a version folder that is
+    a link out of the root is left out (and reported in ``skipped``)."""
     infos: list[VersionInfo] = []
     newest_first = reversed(OutputStore.version_dirs(folder))
     for version in newest_first:
-        version_files = _files(root, folder / version, folder / LATEST)
+        if not _inside(root, folder / version, skipped):
+            continue
+        version_files = _files(root, folder / version, folder / LATEST, skipped)
         if not version_files:
             continue  # an empty folder left by a crash is not a version
         infos.append(
@@ -189,10 +261,17 @@ def _versions(root: Path, folder: Path) -> list[VersionInfo]:
     return infos
 
 
-def _dataset_info(root: Path, folder: Path, name: OutputName, shown: int) -> DatasetInfo:
-    versions = _versions(root, folder)
+def _dataset_info(
+    root: Path, folder: Path, name: OutputName, shown: int, skipped: list[Skipped]
+) -> DatasetInfo:
+    versions = _versions(root, folder, skipped)
     held = {f.name: v.version for v in reversed(versions) for f in v.files if f.is_latest}
-    latest = [replace(f, version=held.get(f.name)) for f in _files(root, folder / LATEST)]
+    files = (
+        _files(root, folder / LATEST, skipped=skipped)
+        if _inside(root, folder / LATEST, skipped)
+        else []
+    )
+    latest = [replace(f, version=held.get(f.name)) for f in files]
     return DatasetInfo(
         name=name.dataset_key,
         layer=name.layer,
@@ -216,13 +295,21 @@ def list_datasets(
     if not 0 <= versions <= MAX_LIMIT:
         raise InvalidInput(f"versions must be between 0 and {MAX_LIMIT}.", field="versions")
     folder = product_folder(root, product)
-    names = OutputStore(folder).datasets()
+    skipped: list[Skipped] = []
+    names = _dataset_names(root, folder, skipped)
     items = []
     for key in names[offset : offset + limit]:
-        path, name = _dataset_folder(root, product, key)
-        items.append(_dataset_info(root, path, name, versions))
+        try:
+            path, name = _dataset_folder(root, product, key)
+        except NaasError as exc:  # one bad dataset (renamed, removed meanwhile) is not all
+            skipped.append(
+                Skipped(path=f"{to_api_path(root, folder)}/outputs/{key}", reason=exc.message)
+            )
+            continue
+        items.append(_dataset_info(root, path, name, versions, skipped))
     keep = output_settings(folder).keep_versions
-    return Page(items=items, total=len(names), offset=offset, limit=limit), keep
+    page = Page(items=items, total=len(names), offset=offset, limit=limit, skipped=skipped)
+    return page, keep
 
 
 def list_versions(
@@ -232,9 +319,14 @@ def list_versions(
     root = Path(root)
     check_page(offset, limit)
     folder, _name = _dataset_folder(root, product, dataset)
-    versions = _versions(root, folder)
+    skipped: list[Skipped] = []
+    versions = _versions(root, folder, skipped)
     return Page(
-        items=versions[offset : offset + limit], total=len(versions), offset=offset, limit=limit
+        items=versions[offset : offset + limit],
+        total=len(versions),
+        offset=offset,
+        limit=limit,
+        skipped=skipped,
     )
 
 

@@ -35,6 +35,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,32 @@ class Saved:
     """How ``latest`` was made: ``reflink``, ``hardlink``, ``copy``, or ``unchanged``."""
     pruned: tuple[str, ...] = ()
     """Versions removed by retention."""
+
+    def _summary(self) -> tuple[str, str]:
+        where = "/".join(self.path.parts[-5:])  # outputs/<layer>/<dataset>/<version>/<file>
+        extra = f", {len(self.pruned)} old version(s) removed" if self.pruned else ""
+        return where, f"{_size_text(self.size)}{extra}"
+
+    def __repr__(self) -> str:
+        # Short: it is what a notebook cell ending in save(...) shows.
+        where, detail = self._summary()
+        return f"<Saved {self.name} version {self.version} ({detail}): {where}>"
+
+    def _repr_html_(self) -> str:
+        where, detail = self._summary()
+        return (
+            f"<span>Saved <b>{escape(self.name)}</b> version <code>{escape(self.version)}"
+            f"</code> ({escape(detail)}) in <code>{escape(where)}</code></span>"
+        )
+
+
+def _size_text(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000:
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
 
 
 def _version_after(version: str) -> str:
@@ -429,6 +456,25 @@ class OutputStore:
             pruned.append(version)
             excess -= 1
         return pruned
+
+    def remove_stale_temporaries(self) -> list[str]:
+        """Delete what killed writers left in every dataset (their hidden temporary files
+        and pruned versions, :func:`~naas_lab_ext.core.files.is_stale_temp`) without
+        waiting for the dataset's next save; return them as ``layer/dataset/name``."""
+        removed: list[str] = []
+        if self.outputs.is_symlink():
+            return removed  # never delete anything outside the product
+        for layer in sorted(_subfolders(self.outputs)):
+            if layer in RESERVED_LAYERS or (self.outputs / layer).is_symlink():
+                continue
+            for dataset in sorted(_subfolders(self.outputs / layer)):
+                folder = self.outputs / layer / dataset
+                for where, place in ((folder, ""), (folder / LATEST, f"{LATEST}/")):
+                    if where.is_symlink():
+                        continue
+                    names = files.remove_stale_temps(where)
+                    removed += [f"{layer}/{dataset}/{place}{name}" for name in names]
+        return removed
 
     def _clean(self, folder: Path) -> None:
         """Remove crash leftovers: dead writers' temporary files, empty version folders."""

@@ -3,6 +3,7 @@
 .. code-block:: python
 
     from naas_data_product import Pipeline, NotebookStep, DummyStep, End
+    # Naas's names work too: DummyErrorStep, ParallelStep([a, b]), run(outputs_path=...).
 
     pipeline = Pipeline()
     collect = NotebookStep("Collect", "models/collect.ipynb", parameters={"days": 7})
@@ -14,7 +15,8 @@
 
 This module sits above the graph (:mod:`.graph`, :mod:`.steps`), the plan and the runner: a
 :class:`Pipeline` is a :class:`~.graph.PipelineGraph` that can also validate and run itself.
-Notebook paths are relative to the product root (see :mod:`.graph`).
+Notebook paths are relative to the pipeline notebook's folder or to the product root (see
+:mod:`.graph`).
 """
 
 from __future__ import annotations
@@ -42,13 +44,14 @@ from .options import ProgressCallback, RunOptions, check_parameters
 from .plan import Plan, build_plan
 from .results import PipelineFailed, RunResult, StepResult
 from .retention import RetentionPolicy
-from .steps import DummyStep, NotebookStep
+from .steps import DummyErrorStep, DummyStep, NotebookStep
 
 if TYPE_CHECKING:
     from .store.repository import RunStore
 
 __all__ = [
     "Chain",
+    "DummyErrorStep",
     "DummyStep",
     "End",
     "NotebookStep",
@@ -90,8 +93,21 @@ class Pipeline(PipelineGraph):
         progress: bool | Callable[[RunResult, StepResult | None], None] = True,
         store: RunStore | None = None,
         cancel: threading.Event | None = None,
+        outputs_path: str | os.PathLike[str] | None = None,
+        style: str | None = None,
+        monitor: bool | None = None,
+        executor: Executor | str | None = None,
+        dask_address: str | None = None,
+        dask_workers: int | None = None,
     ) -> RunResult:
         """Run every step now, in this process; return the :class:`RunResult`.
+
+        ``outputs_path`` (Naas's keyword) is the folder of the executed copies, relative to the
+        pipeline notebook's folder as in Naas (``"../outputs/pipeline_executions"`` from
+        ``models/`` is the default place); it must be inside the product, and each run gets
+        ``<outputs_path>/<pipeline>/<run-id>/``. Naas's ``style`` and ``monitor`` are accepted
+        and ignored: progress prints as lines (``progress``), and the Pipeline view of the
+        Data Products panel draws the run.
 
         ``parameters`` are injected into every NotebookStep (over the step's own). The run is
         recorded in the run store (the Jupyter data dir, or ``$NAAS_LAB_DB_URL``). A failed run
@@ -99,7 +115,15 @@ class Pipeline(PipelineGraph):
         raises :class:`~naas_lab_ext.pipelines.results.PipelineFailed` instead.
         ``progress`` prints step changes (or pass a callback). Interrupting the kernel cancels
         the run: running kernels are stopped and the run ends CANCELLED.
+
+        ``executor``: ``"local"`` (default: a fresh kernel per step on this machine), ``"dask"``
+        (each step a task on a Dask cluster: the scheduler at ``dask_address``, or a
+        LocalCluster of ``dask_workers`` processes started for this run), or an
+        :class:`~.executors.base.Executor`.
         """
+        del style, monitor  # Naas's display options: accepted, see above
+        if outputs_path is not None:
+            self.outputs_folder = _outputs_folder(outputs_path)
         describe_to = os.environ.get(env.PIPELINE_DESCRIBE)
         if describe_to:
             from .describe import write_description  # imported on use: it loads nbformat
@@ -112,10 +136,21 @@ class Pipeline(PipelineGraph):
             progress=progress,
             store=store,
             cancel=cancel,
+            executor=executor,
+            dask_address=dask_address,
+            dask_workers=dask_workers,
         )
         if raise_on_failure:
             result.raise_for_status()
         return result
+
+
+def _outputs_folder(outputs_path: str | os.PathLike[str]) -> Path:
+    """``outputs_path`` made absolute against the working directory (the pipeline notebook's
+    folder, as in Naas); :func:`~.plan.build_plan` checks it is inside the product."""
+    if not isinstance(outputs_path, (str, os.PathLike)) or not str(outputs_path).strip():
+        raise PipelineError("outputs_path must be a folder, e.g. '../outputs/pipeline_executions'.")
+    return Path(os.path.normpath(Path.cwd() / Path(outputs_path).expanduser()))
 
 
 def print_progress(result: RunResult, step: StepResult | None) -> None:
@@ -160,8 +195,10 @@ def run_pipeline(
     store: RunStore | None = None,
     cancel: threading.Event | None = None,
     options: RunOptions | None = None,
-    executor: Executor | None = None,
+    executor: Executor | str | None = None,
     source: str | None = None,
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
 ) -> RunResult:
     """Validate and run ``pipeline`` in this process (what ``pipeline.run()`` does)."""
     from .runner import PipelineRun  # imported on use: it loads the store and the executor
@@ -177,6 +214,16 @@ def run_pipeline(
         options.retention = RetentionPolicy(
             keep_last=pipeline.keep_last, keep_days=pipeline.keep_days
         )
+    own_cluster = None
+    if isinstance(executor, str) or (executor is None and dask_address):
+        from .executors.choice import executor_factory  # dask is imported only when chosen
+
+        own_cluster = executor_factory(
+            executor if isinstance(executor, str) else "dask",
+            dask_address=dask_address or "",
+            dask_workers=dask_workers,
+        )
+        executor = own_cluster()
     own_store = store is None
     store = store or RunStore()
     try:
@@ -198,3 +245,5 @@ def run_pipeline(
     finally:
         if own_store:
             store.close()
+        if own_cluster is not None:
+            own_cluster.close()

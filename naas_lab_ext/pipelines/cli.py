@@ -19,9 +19,12 @@ from typing import Any
 
 from ..core.cli import api_path, store_options
 from ..core.errors import InvalidInput
+from ..core.notify import notify_from_options
+from .executors.choice import EXECUTORS, executor_factory
 from .options import RunOptions
 from .results import RunResult, RunStatus, StepResult, parse_statuses
 from .service import RunService
+from .store.query import parse_sources
 from .store.repository import RunStore
 
 RUN_EXIT_CODES: dict[RunStatus, int] = {
@@ -55,16 +58,24 @@ def run_service(args: argparse.Namespace) -> Iterator[RunService]:
             opts.max_parallel = args.max_parallel
         return opts
 
+    executors = executor_factory(
+        getattr(args, "executor", None)
+        or ("dask" if getattr(args, "dask_address", None) else "local"),
+        dask_address=getattr(args, "dask_address", None) or "",
+        dask_workers=getattr(args, "dask_workers", None),
+    )
     store = RunStore(args.db_url or None)
     try:
         yield RunService(
             Path(args.root),
             store,
             options=options,
+            executor=executors,
             describe_timeout=getattr(args, "describe_timeout", 60.0),
         )
     finally:
         store.close()
+        executors.close()
 
 
 def _print_step(result: RunResult, step: StepResult | None, *, stream: Any) -> None:
@@ -88,6 +99,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, on_signal)
     stream = sys.stderr if args.json else sys.stdout
+    notify = notify_from_options(args.notify_to, args.notify_webhook, args.notify_on)
     with run_service(args) as service:
         try:
             result: RunResult = service.run(
@@ -96,6 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 source="cli",
                 cancel=cancel,
                 on_event=None if args.quiet else (lambda r, s: _print_step(r, s, stream=stream)),
+                notify=notify,
             )
         finally:
             for signum, handler in previous.items():
@@ -113,25 +126,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_runs_list(args: argparse.Namespace) -> int:
     with run_service(args) as service:
         service.store.recover_interrupted()
-        runs, total = service.list_runs(
+        page = service.list_runs(
             product=api_path(Path(args.root), args.product) if args.product else None,
             pipeline=args.pipeline,
             statuses=parse_statuses(args.status or []),
+            sources=parse_sources(args.source or []),
+            since=args.since,
+            until=args.until,
+            text=args.search,
             limit=args.limit,
             offset=args.offset,
+            before=args.before,
         )
+    runs, total = page.runs, page.total
     if args.json:
-        page = [r.to_json(relative_to=service.root) for r in runs]
-        print(json.dumps({"runs": page, "total": total}, indent=2))
+        found = [r.to_json(relative_to=service.root) for r in runs]
+        print(
+            json.dumps({"runs": found, "total": total, "next_before": page.next_before}, indent=2)
+        )
         return 0
+    filtered = any(
+        (args.product, args.pipeline, args.status, args.source, args.since, args.until, args.search)
+    )
     if not runs:
-        print("No run yet. Start one with: naas-lab run <pipeline notebook>")
+        print(
+            "No run matches."
+            if filtered
+            else "No run yet. Start one with: naas-lab run <pipeline notebook>"
+        )
     for run in runs:
         took = f"{run.duration:.1f} s" if run.duration is not None else ""
         product = run.to_json(relative_to=service.root)["product"] or str(run.product_root)
         print(f"{run.run_id}\t{run.status.value:<11}\t{product}\t{run.pipeline}\t{took}")
-    if total > len(runs) + args.offset:
-        print(f"({total} runs in all; see more with --offset {args.offset + len(runs)})")
+    if page.next_before:
+        print(f"({total} runs in all; see more with --before {page.next_before})")
     return 0
 
 
@@ -191,7 +219,44 @@ def add_commands(sub: Any) -> None:
         metavar="NAME=VALUE",
         help="a parameter for the pipeline and its notebooks (VALUE is JSON, else text); repeat",
     )
+    run.add_argument(
+        "--notify-to",
+        action="append",
+        metavar="EMAIL",
+        help="also mail this address about the run (repeat; see --notify-on)",
+    )
+    run.add_argument(
+        "--notify-webhook",
+        action="append",
+        metavar="URL",
+        help="also POST the run's events to this webhook (repeat; see --notify-on)",
+    )
+    run.add_argument(
+        "--notify-on",
+        action="append",
+        metavar="EVENTS",
+        help="failure, success, start (comma-separated; default failure): when to notify. "
+        "Sent by the Lab server or `naas-lab scheduler` running on the same store",
+    )
     run.add_argument("--max-parallel", type=int, help="steps running at once (default: CPUs)")
+    run.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where the steps run: local (default; a fresh kernel per step) or dask (each step "
+        'a task on a Dask cluster; pip install "naas_lab_ext[dask]")',
+    )
+    run.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="the Dask scheduler, e.g. tcp://host:8786 (implies --executor dask; default: a "
+        "LocalCluster started for this run)",
+    )
+    run.add_argument(
+        "--dask-workers",
+        type=int,
+        metavar="N",
+        help="worker processes of that LocalCluster (default 2)",
+    )
     run.add_argument("--quiet", action="store_true", help="no live step status")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument(
@@ -212,8 +277,26 @@ def add_commands(sub: Any) -> None:
     runs_list.add_argument(
         "--status", action="append", help="only runs with this status (repeat, or comma-separate)"
     )
+    runs_list.add_argument(
+        "--source",
+        action="append",
+        help="only runs started from: api, cli, notebook, python, scheduler (repeat, or "
+        "comma-separate)",
+    )
+    runs_list.add_argument(
+        "--since", help="only runs created at or after this time (ISO, e.g. 2026-11-23T08:00Z)"
+    )
+    runs_list.add_argument("--until", help="only runs created before this time (ISO)")
+    runs_list.add_argument(
+        "--search", metavar="TEXT", help="only runs with TEXT in their error or a step's error"
+    )
     runs_list.add_argument("--limit", type=int, default=20, help="runs per page (default 20)")
     runs_list.add_argument("--offset", type=int, default=0, help="runs to skip")
+    runs_list.add_argument(
+        "--before",
+        metavar="CURSOR",
+        help="the page after this cursor (the next_before of the previous --json page)",
+    )
     runs_list.add_argument("--json", action="store_true", help="print the result as JSON")
     runs_list.set_defaults(func=_cmd_runs_list)
     runs_show = runs_sub.add_parser("show", parents=[store], help="one run and its steps")

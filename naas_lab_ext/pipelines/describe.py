@@ -29,10 +29,11 @@ from ..core import env
 from ..core.errors import InvalidInput, NaasError
 from .executors.base import Executor, JobOutcome, NotebookJob, default_kernel_name
 from .executors.local import LocalKernelExecutor
+from .executors.scratch import DESCRIBE_PREFIX
 from .graph import PipelineError, PipelineGraph, Step, last_created_pipeline
 from .plan import build_plan
 from .production import Production
-from .steps import DummyStep, NotebookStep
+from .steps import DummyErrorStep, DummyStep, NotebookStep
 
 #: Notebooks holding this are pipeline notebooks (code cells only).
 PIPELINE_PATTERN = re.compile(r"\bPipeline\s*\(")
@@ -147,7 +148,8 @@ def describe_notebook(
     nb.cells.append(nbformat.v4.new_code_cell(FINAL_CELL))
     executor = executor or LocalKernelExecutor()
     outcomes: queue.Queue[JobOutcome] = queue.Queue()
-    with tempfile.TemporaryDirectory(prefix="naas-describe-") as tmp:
+    # Named with this process's pid: a killed server's leftover is removed (executors.scratch).
+    with tempfile.TemporaryDirectory(prefix=f"{DESCRIBE_PREFIX}{os.getpid()}-") as tmp:
         folder = Path(tmp)
         source = folder / "definition.ipynb"
         nbformat.write(nb, source)
@@ -232,6 +234,8 @@ def _wait(
 def pipeline_from_spec(spec: dict[str, Any], *, root: Path) -> PipelineGraph:
     """Rebuild a pipeline from its DAG JSON (to run it where it was described)."""
     pipeline = PipelineGraph(spec["name"], root=root)
+    if isinstance(spec.get("outputs_path"), str):
+        pipeline.outputs_folder = root / spec["outputs_path"]
     steps: dict[str, Step] = {}
     for item in spec["steps"]:
         options = {
@@ -240,15 +244,18 @@ def pipeline_from_spec(spec: dict[str, Any], *, root: Path) -> PipelineGraph:
             "retry_delay": item.get("retry_delay", 0.0),
         }
         if item["kind"] == "notebook":
-            steps[item["name"]] = NotebookStep(
+            notebook_step = NotebookStep(
                 item["name"],
                 item["notebook_path"],
                 parameters=item.get("parameters") or {},
                 kernel_name=item.get("kernel_name"),
                 **options,
             )
+            notebook_step.folder = None  # the spec's paths are from the product root
+            steps[item["name"]] = notebook_step
         elif item["kind"] == "dummy":
-            steps[item["name"]] = DummyStep(item["name"], item.get("delay", 0.0), **options)
+            dummy = DummyErrorStep if item.get("fails") else DummyStep
+            steps[item["name"]] = dummy(item["name"], item.get("delay", 0.0), **options)
         else:
             raise PipelineError(
                 f"Step '{item['name']}' is a custom step ({item['kind']}): it can only run "

@@ -5,10 +5,11 @@
     pipeline >> collect >> [a, b] >> publish >> End()   # a list = parallel branches
     publish.on_error >> alert
 
-Notebook paths are relative to the **product root**: the nearest folder, at or above the
-folder the pipeline is defined in (the pipeline notebook's folder, which is the kernel's
-working directory), that holds a ``product.json``; without one, that folder itself. Pass
-``Pipeline(root=...)`` to choose another root.
+Notebook paths are relative to the pipeline notebook's folder (the kernel's working directory,
+as in Naas) or to the **product root**: the nearest folder, at or above the folder the pipeline
+is defined in, that holds a ``product.json``; without one, that folder itself. Pass
+``Pipeline(root=...)`` to choose another root. A path that names a notebook in both places,
+two different files, is refused (naming both).
 
 Wiring mistakes raise :class:`PipelineError` at once, naming the step; the rest (duplicate
 names, cycles, missing notebooks) is checked when the graph becomes a plan
@@ -194,12 +195,21 @@ class End:
 
 
 class ParallelStep:
-    """Steps that run side by side: ``a >> ParallelStep([b, c]) >> d`` is ``a >> [b, c] >> d``."""
+    """Steps that run side by side: ``a >> ParallelStep([b, c]) >> d`` is ``a >> [b, c] >> d``.
 
-    def __init__(self, steps: Iterable[Wirable]) -> None:
+    ``name`` is accepted for Naas's ``ParallelStep(name=...)`` and only shows in the repr;
+    Naas's way of filling it afterwards (``p.steps.append(step)``) works until it is wired.
+    """
+
+    def __init__(self, steps: Iterable[Wirable] = (), name: str | None = None) -> None:
+        if isinstance(steps, str) and name is None:  # Naas: ParallelStep("name")
+            steps, name = (), steps
         self.steps = list(steps)
-        if not self.steps:
-            raise PipelineError("ParallelStep needs at least one step.")
+        self.name = name
+
+    def __repr__(self) -> str:
+        label = f"{self.name!r}, " if self.name else ""
+        return f"ParallelStep({label}{self.steps!r})"
 
     def __rshift__(self, other: Wirable) -> Chain | End:
         return wire(self, other)
@@ -268,6 +278,8 @@ def _ends(node: Any) -> tuple[list[Step], list[Step]]:
     if isinstance(node, Chain):
         return node.heads, node.tails
     if isinstance(node, ParallelStep):
+        if not node.steps:
+            raise PipelineError("ParallelStep needs at least one step: ParallelStep([a, b]).")
         node = node.steps
     if isinstance(node, (list, tuple)):
         if not node:
@@ -366,6 +378,9 @@ class PipelineGraph:
         self.keep_last = keep_last
         self.keep_days = keep_days
         self.entry_steps: list[Step] = []
+        #: Where the executed copies go instead of ``outputs/pipeline_executions`` (absolute;
+        #: ``run(outputs_path=...)`` sets it); runs land in ``<it>/<name>/<run-id>/``.
+        self.outputs_folder: Path | None = None
         with _created_lock:
             _created[:] = [ref for ref in _created if ref() is not None]
             _created.append(weakref.ref(self))

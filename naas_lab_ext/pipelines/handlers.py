@@ -12,6 +12,7 @@ from ..core.errors import InvalidInput, NotFound
 from ..rest import EXECUTE, NaasHandler, Routes, route
 from .results import RunResult, parse_statuses
 from .service import RunService
+from .store.query import parse_sources
 
 #: Where the app puts the :class:`RunService` in the settings.
 RUNS = "naas_lab_ext.runs"
@@ -63,20 +64,26 @@ class RunsHandler(RunsMixin):
         statuses = parse_statuses(self.get_query_arguments("status"))
         limit = self.query_int("limit", 50, 1, MAX_PAGE)
         offset = self.query_int("offset", 0, 0, 10**9)
-        runs, total = await self.blocking(
+        page = await self.blocking(
             self.runs.list_runs,
             product=self.get_query_argument("product", None) or None,
             pipeline=self.get_query_argument("pipeline", None) or None,
             statuses=statuses,
+            sources=parse_sources(self.get_query_arguments("source")),
+            since=self.get_query_argument("since", None),
+            until=self.get_query_argument("until", None),
+            text=self.get_query_argument("q", None),
             limit=limit,
             offset=offset,
+            before=self.get_query_argument("before", None) or None,
         )
         self.reply(
             {
-                "runs": [self.run_json(r) for r in runs],
-                "total": total,
+                "runs": [self.run_json(r) for r in page.runs],
+                "total": page.total,
                 "limit": limit,
                 "offset": offset,
+                "next_before": page.next_before,
             }
         )
 
@@ -84,9 +91,13 @@ class RunsHandler(RunsMixin):
     @authorized(EXECUTE)
     async def post(self) -> None:
         # "pipeline" is checked by the service, whose message says what a path looks like.
-        body = self.json_fields((), ("pipeline", "parameters"))
+        body = self.json_fields((), ("pipeline", "parameters", "notify"))
         run = await self.blocking(
-            self.runs.start, body.get("pipeline"), body.get("parameters"), source="api"
+            self.runs.start,
+            body.get("pipeline"),
+            body.get("parameters"),
+            source="api",
+            notify=body.get("notify"),
         )
         self.set_header("Location", self.location("runs", run.run_id))
         self.reply(self.run_json(run), status=202)
@@ -109,6 +120,17 @@ class RunCancelHandler(RunsMixin):
         self.reply(self.run_json(run), status=202)
 
 
+class RunRerunHandler(RunsMixin):
+    # Starts a run: code execution, like POST /runs.
+    @web.authenticated
+    @authorized(EXECUTE)
+    async def post(self, run_id: str) -> None:
+        await self.blocking(self.visible_run, run_id)
+        run = await self.blocking(self.runs.rerun, run_id, source="api")
+        self.set_header("Location", self.location("runs", run.run_id))
+        self.reply(self.run_json(run), status=202)
+
+
 def routes() -> Routes:
     return [
         (route("pipelines"), PipelinesHandler),
@@ -116,4 +138,5 @@ def routes() -> Routes:
         (route("runs"), RunsHandler),
         (route("runs", RUN_ID), RunHandler),
         (route("runs", RUN_ID, "cancel"), RunCancelHandler),
+        (route("runs", RUN_ID, "rerun"), RunRerunHandler),
     ]

@@ -57,6 +57,10 @@ class StepJobs:
                 env.RUN_VERSION: self.version,
                 env.PIPELINE: self.plan.pipeline,
                 env.PRODUCT_ROOT: str(self.plan.root),
+                # The secrets a step gets are its product's (the live one for a production run)
+                env.SECRETS_PRODUCT: str(
+                    self.production.product_root if self.production else self.plan.root
+                ),
                 env.PIPELINE_OUTPUT_PATH: str(self.output_dir),
                 env.STEP: name,
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from .results import RunResult, StepResult
 from .retention import RetentionPolicy
 
 __all__ = [
+    "MAX_PARAMETERS_BYTES",
     "ProgressCallback",
     "RunOptions",
     "check_parameters",
@@ -24,6 +26,8 @@ __all__ = [
 ]
 
 ProgressCallback = Callable[[RunResult, "StepResult | None"], None]
+#: The most a run's parameters may weigh, as JSON.
+MAX_PARAMETERS_BYTES = 64 * 1024
 
 
 def new_run_id(moment: datetime | None = None) -> str:
@@ -50,10 +54,33 @@ class RunOptions:
 
 
 def check_parameters(parameters: Any) -> dict[str, Any]:
+    """``parameters`` as a run takes them: an object of Python identifiers to JSON values,
+    at most :data:`MAX_PARAMETERS_BYTES` of JSON (each run's record, and every page of runs
+    listing it, carries them), else :class:`InvalidInput` saying what to do."""
     if parameters is None:
         return {}
     if not isinstance(parameters, dict) or not all(isinstance(k, str) for k in parameters):
         raise InvalidInput("Parameters must be an object of name -> value.", field="parameters")
+    try:
+        size = len(json.dumps(parameters, ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "A parameter holds an invalid character (a lone surrogate): send valid UTF-8 text.",
+            field="parameters",
+        ) from None
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidInput(
+            "Parameter values must be JSON values (text, numbers, true/false, null, lists and "
+            "objects of them), nested at most a few hundred levels.",
+            field="parameters",
+        ) from None
+    if size > MAX_PARAMETERS_BYTES:
+        raise InvalidInput(
+            f"The parameters take {size} bytes of JSON, more than the "
+            f"{MAX_PARAMETERS_BYTES // 1024} KiB a run takes: save large inputs to a file (in "
+            "the product's inputs/ folder) and pass its path.",
+            field="parameters",
+        )
     for name in parameters:
         if not name.isidentifier():
             raise InvalidInput(

@@ -9,14 +9,15 @@ product root.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InvalidInput, NotFound
-from ..core.paths import resolve_inside
+from ..core.errors import InvalidInput, NaasError, NotFound
+from ..core.paths import is_inside, resolve_inside
 from ..products.manifest import EXECUTIONS_FOLDER
 from .graph import PipelineError, PipelineGraph, Step
 from .steps import DummyStep, NotebookStep
@@ -48,6 +49,12 @@ class PlannedStep:
     def name(self) -> str:
         return self.step.name
 
+    def notebook_path(self, root: Path) -> str | None:
+        """The notebook's path from the product ``root`` (None for a step without one)."""
+        if self.notebook is None:
+            return None
+        return _show(root, self.notebook)
+
     def output_name(self) -> str:
         """``<step>.<notebook>.ipynb``: the executed copy's file name."""
         if self.notebook is None:
@@ -62,6 +69,9 @@ class Plan:
     pipeline: str
     root: Path
     steps: dict[str, PlannedStep]
+    executions_folder: str | None = None
+    """Where executed copies go, from the root (``run(outputs_path=...)``); None: the
+    default ``outputs/pipeline_executions``."""
 
     def __getitem__(self, name: str) -> PlannedStep:
         return self.steps[name]
@@ -81,7 +91,10 @@ class Plan:
         """Where the runs of this pipeline keep their executed notebooks: in the product at
         ``product_root`` (default: the plan's own root; a production run passes the live
         product's)."""
-        return (product_root or self.root).joinpath(*EXECUTIONS_FOLDER, self.pipeline)
+        base = product_root or self.root
+        if self.executions_folder is not None:
+            return base / self.executions_folder / self.pipeline
+        return base.joinpath(*EXECUTIONS_FOLDER, self.pipeline)
 
     def to_spec(self) -> dict[str, Any]:
         """JSON of the DAG: what the REST API serves and the server rebuilds a pipeline from."""
@@ -96,13 +109,26 @@ class Plan:
                     "upstream": planned.upstream,
                     "on_error": planned.handlers,
                     **planned.step.options(),
+                    **(
+                        {"notebook_path": planned.notebook_path(self.root)}
+                        if planned.notebook is not None
+                        else {}
+                    ),
                 }
             )
             edges.extend({"from": u, "to": planned.name, "kind": "next"} for u in planned.upstream)
             edges.extend(
                 {"from": planned.name, "to": h, "kind": "on_error"} for h in planned.handlers
             )
-        return {"name": self.pipeline, "root": str(self.root), "steps": steps, "edges": edges}
+        spec: dict[str, Any] = {
+            "name": self.pipeline,
+            "root": str(self.root),
+            "steps": steps,
+            "edges": edges,
+        }
+        if self.executions_folder is not None:
+            spec["outputs_path"] = self.executions_folder
+        return spec
 
 
 def _walk(starts: Iterable[Step]) -> list[Step]:
@@ -186,20 +212,68 @@ def _read_kernel_name(planned: PlannedStep) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
+def _under_root(root: Path, base: Path, relative: str) -> Path | None:
+    """``relative`` resolved against ``base`` when it names an existing entry inside ``root``
+    (symlinks checked by :func:`resolve_inside`); None when it names nothing there."""
+    if Path(relative).is_absolute():
+        return None
+    candidate = Path(os.path.normpath(base / relative))
+    if not is_inside(root, candidate):
+        return None
+    try:
+        inside = candidate.resolve().relative_to(root.resolve()).as_posix()
+        return resolve_inside(root, inside, field="notebook_path", must_exist=True)
+    except (ValueError, NaasError):
+        return None
+
+
+def _show(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _resolve_notebook(root: Path, planned: PlannedStep) -> None:
+    """Find the step's notebook: relative to the pipeline notebook's folder (Naas's rule, the
+    kernel's working directory) or to the product root. Both existing and different: refused."""
     step = planned.step
     assert isinstance(step, NotebookStep)
-    where = f"under the product root {root}"
+    folder = step.folder
+    if folder is not None and (folder == root.resolve() or not is_inside(root, folder)):
+        folder = None
+    beside = _under_root(root, folder, step.notebook_path) if folder is not None else None
     try:
-        path = resolve_inside(root, step.notebook_path, field="notebook_path", must_exist=True)
+        from_root: Path | None = resolve_inside(
+            root, step.notebook_path, field="notebook_path", must_exist=True
+        )
     except NotFound:
+        from_root = None
+    except InvalidInput as exc:
+        if beside is None:
+            raise PipelineError(f"Step '{step.name}': {exc.message}", step=step.name) from None
+        from_root = None
+    if beside is not None and from_root is not None and beside.resolve() != from_root.resolve():
+        assert folder is not None
+        other = os.path.relpath(from_root, folder)
+        raise PipelineError(
+            f"Step '{step.name}': '{step.notebook_path}' names two different notebooks: "
+            f"'{_show(root, beside)}' (beside the pipeline notebook) and "
+            f"'{_show(root, from_root)}' (from the product root {root}). Write "
+            f"'{_show(root, beside)}' for the first or '{Path(other).as_posix()}' for the second.",
+            step=step.name,
+        )
+    path = beside or from_root
+    if path is None:
+        where = f"under the product root {root}"
+        if folder is not None:
+            where = f"beside the pipeline notebook ({_show(root, folder)}/) nor {where}"
         raise PipelineError(
             f"Step '{step.name}': the notebook '{step.notebook_path}' does not exist {where}. "
-            "Paths are relative to the product root (the folder with product.json).",
+            "Paths are relative to the pipeline notebook's folder or to the product root (the "
+            "folder with product.json).",
             step=step.name,
-        ) from None
-    except InvalidInput as exc:
-        raise PipelineError(f"Step '{step.name}': {exc.message}", step=step.name) from None
+        )
     if path.suffix != ".ipynb" or not path.is_file():
         raise PipelineError(
             f"Step '{step.name}': '{step.notebook_path}' is not a notebook (.ipynb file).",
@@ -207,6 +281,18 @@ def _resolve_notebook(root: Path, planned: PlannedStep) -> None:
         )
     planned.notebook = path.resolve()
     planned.kernel_name = step.kernel_name or _read_kernel_name(planned)
+
+
+def _executions(pipeline: PipelineGraph, root: Path) -> str | None:
+    folder = pipeline.outputs_folder
+    if folder is None:
+        return None
+    if not is_inside(root, folder) or Path(os.path.realpath(folder)) == root.resolve():
+        raise PipelineError(
+            f"outputs_path '{folder}' must be a folder inside the product ({root}), e.g. "
+            "'../outputs/pipeline_executions' from models/."
+        )
+    return _show(root, folder)
 
 
 def build_plan(pipeline: PipelineGraph, root: Path) -> Plan:
@@ -261,7 +347,9 @@ def build_plan(pipeline: PipelineGraph, root: Path) -> Plan:
         )
 
     ordered = _topological(main) + _topological(handlers_all)
-    plan = Plan(pipeline=pipeline.name, root=root, steps={})
+    plan = Plan(
+        pipeline=pipeline.name, root=root, steps={}, executions_folder=_executions(pipeline, root)
+    )
     for step in ordered:
         plan.steps[step.name] = PlannedStep(step=step, role=roles[id(step)])
     for step in ordered:

@@ -43,6 +43,8 @@ class Production:
             **self.env,
             env.DEPLOYMENT_ID: self.deployment_id,
             env.PRODUCT_OUTPUTS: str(self.product_root / "outputs"),
+            # the live product's secrets, not the frozen copy's (setup.ipynb reads them too)
+            env.SECRETS_PRODUCT: str(self.product_root),
         }
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InvalidInput
+from ..core.notify import shown_notify
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -145,6 +146,8 @@ class StepResult:
     """A short human note: why it was skipped, the retry in progress..."""
     upstream: list[str] = field(default_factory=list)
     on_error: list[str] = field(default_factory=list)
+    worker: str | None = None
+    """Where the step's last attempt ran, when its executor says (a Dask worker's address)."""
 
     @property
     def duration(self) -> float | None:
@@ -188,6 +191,7 @@ class StepResult:
             "detail": self.detail,
             "upstream": list(self.upstream),
             "on_error": list(self.on_error),
+            "worker": self.worker,
         }
 
 
@@ -229,6 +233,9 @@ class RunResult:
     cancel_requested: bool = False
     deployment_id: str | None = None
     """The deployment a production run executed (None for a run of the live notebooks)."""
+    notify: dict[str, Any] | None = None
+    """Who is told of this run (the Notify JSON of :mod:`naas_lab_ext.core.notify`); None:
+    the defaults (its schedule's rules, else failure mail to the server's recipients)."""
 
     @property
     def ok(self) -> bool:
@@ -289,6 +296,7 @@ class RunResult:
             "output_dir": rel(self.output_dir),
             "cancel_requested": self.cancel_requested,
             "deployment_id": self.deployment_id,
+            "notify": shown_notify(self.notify),  # webhooks shortened: their URLs are secrets
             "steps": [s.to_json(relative_to) for s in self.steps],
         }
 

@@ -11,6 +11,10 @@ Rules (the original Naas engine got several of them wrong):
   was cancelled, SUCCEEDED otherwise.
 * A timeout kills the step's kernel (a failure, retried like any other); a cancel kills
   every running kernel and the run ends CANCELLED, keeping the partial executed copies.
+* No secret's value is kept: when a step ends, the values of the product's secrets (and the
+  user's) are masked as ``***`` in its executed copy and its error, before they are recorded
+  (the kernel masked what it printed already; this is the second line), and every executed
+  copy once more when the run ends.
 
 Everything happens on the calling thread; executors report back through a queue.
 """
@@ -23,9 +27,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..core.clock import to_version, utc_now
+from ..core.errors import NaasError
+from ..secrets.masking import Masker, scrub_notebook
+from ..secrets.vault import open_vault
 from .executors.base import Executor, JobOutcome, NotebookJob, error_from_exception
 from .executors.local import LocalKernelExecutor
 from .jobs import StepJobs, Trigger
@@ -72,6 +80,7 @@ class PipelineRun:
         pipeline_path: str | None = None,
         recorded: bool = False,
         production: Production | None = None,
+        notify: dict[str, Any] | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -100,12 +109,13 @@ class PipelineRun:
             pipeline_path=pipeline_path,
             output_dir=self.output_dir,
             deployment_id=production.deployment_id if production else None,
+            notify=notify,
             steps=[
                 StepResult(
                     name=p.name,
                     kind=p.step.kind,
                     role=p.role,
-                    notebook_path=getattr(p.step, "notebook_path", None),
+                    notebook_path=p.notebook_path(plan.root),
                     upstream=list(p.upstream),
                     on_error=list(p.handlers),
                 )
@@ -184,6 +194,12 @@ class PipelineRun:
 
     def _finish(self, *, failed: bool) -> None:
         now = utc_now()
+        masker = self._secrets_masker()
+        for step in self.result.steps:
+            if step.output_path is not None:
+                self._scrub_copy(step.output_path, masker)
+        if self.result.error:
+            self.result.error = masker.text(self.result.error)
         for step in self.result.steps:
             if step.status == StepStatus.PENDING:
                 step.status = StepStatus.CANCELLED if self._cancelling else StepStatus.SKIPPED
@@ -358,8 +374,10 @@ class PipelineRun:
             return  # a late report from an attempt already given up on
         del self._active[name]
         self._prepared.pop(name, None)
+        self._mask_secrets(active, outcome)
         planned = self.plan[name]
         step = self._steps[name]
+        step.worker = outcome.extra.get("worker", step.worker)
         now = utc_now()
         if active.kill_reason == "cancel" or (self._cancelling and not outcome.ok):
             step.status = StepStatus.CANCELLED
@@ -392,6 +410,34 @@ class PipelineRun:
                 self._on_failure(name)
                 return
         self._save(step)
+
+    def _secrets_masker(self) -> Masker:
+        """Masks the values of every secret this run's steps could get."""
+        try:
+            return Masker(open_vault().values(self.product_root))
+        except NaasError as exc:
+            log.warning("Run %s: the secrets cannot be read to mask them: %s", self.run_id, exc)
+            return Masker()
+
+    def _scrub_copy(self, path: Path, masker: Masker) -> None:
+        try:
+            scrub_notebook(path, masker)
+        except OSError as exc:
+            log.warning("Run %s: cannot mask the secrets in %s: %s", self.run_id, path, exc)
+
+    def _mask_secrets(self, active: _Active, outcome: JobOutcome) -> None:
+        """Mask the secrets' values in what a step leaves: its executed copy and its error."""
+        masker = self._secrets_masker()
+        if not masker:
+            return
+        if active.job is not None:
+            self._scrub_copy(active.job.output_path, masker)
+        error = outcome.error
+        if error is not None:
+            error.message = masker.text(error.message)
+            error.traceback = masker.text(error.traceback)
+            if error.cell_source is not None:
+                error.cell_source = masker.text(error.cell_source)
 
     def _on_failure(self, name: str) -> None:
         for downstream in self.plan.descendants(name):

@@ -15,14 +15,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..core.clock import utc_now
 from ..core.errors import Conflict, InvalidInput, NaasError, NotFound
-from ..core.paths import is_inside, resolve_inside, to_api_path
+from ..core.notify import validate_notify
+from ..core.paths import (
+    TEMPLATES_FOLDER,
+    is_inside,
+    refuse_read_only,
+    resolve_inside,
+    to_api_path,
+)
 from ..products.manifest import MANIFEST_NAME, find_product_root
 from .background import BackgroundRuns, Ticket
 from .describe import (
@@ -40,6 +48,7 @@ from .plan import Plan, build_plan
 from .production import Production, ProductionRequest
 from .results import RunResult, RunStatus
 from .runner import PipelineRun
+from .store.query import RunPage, RunQuery, parse_time
 from .store.repository import RunStore
 
 log = logging.getLogger(__name__)
@@ -84,9 +93,12 @@ class RunService:
         executor: Callable[[], Executor] = LocalKernelExecutor,
         describe_timeout: float = 60.0,
         max_active: int = DEFAULT_MAX_ACTIVE,
+        read_only: Iterable[str] = (TEMPLATES_FOLDER,),
     ) -> None:
         self.root = Path(root).resolve()
         self.store = store
+        #: Top-level folders of the root no run may write into (the templates folder).
+        self.read_only = tuple(read_only)
         self._options = options
         self._executor = executor
         self.describe_timeout = describe_timeout
@@ -95,6 +107,10 @@ class RunService:
         self._background = BackgroundRuns(self._execute, self._end_waiting, max_active=max_active)
         self._cache: OrderedDict[tuple[str, int, int], dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        #: The production (frozen copy, kernel, environment) of a deployment id, to run a
+        #: production run again (:meth:`rerun`). The app wires the deploy service's, which
+        #: raises :class:`Conflict` when the copy was pruned; None: this process cannot.
+        self.production_of: Callable[[str], Production] | None = None
 
     # -- pipelines ----------------------------------------------------------------------------
 
@@ -213,16 +229,25 @@ class RunService:
         except ValueError:
             return None
 
-    def start(self, path: str, parameters: Any = None, *, source: str = "api") -> RunResult:
-        """Record a run and execute it in the background; return it at once (PENDING)."""
+    def start(
+        self, path: str, parameters: Any = None, *, source: str = "api", notify: Any = None
+    ) -> RunResult:
+        """Record a run and execute it in the background; return it at once (PENDING).
+        ``notify``: who is told of it (the Notify JSON, checked here)."""
+        parameters, notify = check_parameters(parameters), validate_notify(notify)
         notebook = self.notebook(path)
-        product_root = self.product_root(notebook).resolve()
+        product_root = self.product_root(notebook)
+        # Its executed copies go to the product's outputs: never into the templates folder,
+        # even through a symbolic link.
+        refuse_read_only(self.root, product_root, self.read_only, field="pipeline", spelled=path)
+        product_root = product_root.resolve()
         return self._start(
             notebook,
-            check_parameters(parameters),
+            parameters,
             source=source,
             product_root=product_root,
             pipeline_path=self._relative_definition(notebook, product_root),
+            notify=notify,
         )
 
     def start_production(
@@ -289,6 +314,7 @@ class RunService:
         source: str,
         product_root: Path,
         pipeline_path: str | None,
+        notify: dict[str, Any] | None = None,
     ) -> RunResult:
         run = self._new_run(
             notebook,
@@ -298,6 +324,7 @@ class RunService:
             pipeline_path=pipeline_path,
             production=None,
         )
+        run.notify = notify
         self.store.create_run(run)
         return self._launch(run, notebook, None)
 
@@ -386,10 +413,12 @@ class RunService:
         source: str = "cli",
         on_event: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        notify: Any = None,
     ) -> RunResult:
         """Read the pipeline and run it in this thread, until it ends."""
         notebook = self.notebook(path)
         parameters = check_parameters(parameters)
+        rules = validate_notify(notify)
         plan = self.plan(self.describe(notebook, parameters, cancel=cancel))
         self.store.recover_interrupted()
         return PipelineRun(
@@ -402,6 +431,7 @@ class RunService:
             on_event=on_event,
             source=source,
             pipeline_path=self._relative_definition(notebook, plan.root),
+            notify=rules,
         ).execute()
 
     def cancel(self, run_id: str) -> RunResult:
@@ -424,20 +454,73 @@ class RunService:
         *,
         product: str | None = None,
         pipeline: str | None = None,
-        statuses: tuple[RunStatus, ...] = (),
+        statuses: Sequence[RunStatus] = (),
+        sources: Sequence[str] = (),
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        text: str | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[RunResult], int]:
+        before: str | None = None,
+    ) -> RunPage:
+        """The runs under the root, newest first: of a product (its API path), a pipeline,
+        statuses, sources (api, cli, notebook, python, scheduler), created in
+        [``since``, ``until``) (ISO times), with ``text`` in their errors; one page, after the
+        cursor ``before`` (keyset) or ``offset`` runs."""
         product_root = None
         if product:
             product_root = resolve_inside(self.root, product, field="product").resolve()
-        return self.store.list_runs(
+        query = RunQuery(
             product_root=product_root,
             under=self.root,
             pipeline=pipeline,
-            statuses=statuses,
-            limit=limit,
-            offset=offset,
+            statuses=tuple(statuses),
+            sources=tuple(sources),
+            since=parse_time(since, "since"),
+            until=parse_time(until, "until"),
+            text=text,
+        )
+        return self.store.page_runs(query, limit=limit, offset=offset, before=before)
+
+    def rerun(self, run_id: str, *, source: str = "api") -> RunResult:
+        """Start a new run of the pipeline of run ``run_id``, with its parameters (and its
+        notification rules); a production run again runs its deployment's frozen copy.
+        :class:`Conflict` saying what to do when that cannot be: the notebook or the
+        deployment's copy is gone, or the run did not record its notebook."""
+        run = self.store.get_run(run_id)
+        if run.deployment_id:
+            return self._rerun_production(run, source)
+        notebook = run.product_root / run.pipeline_path if run.pipeline_path else None
+        if notebook is None or not notebook.is_file() or not is_inside(self.root, notebook):
+            where = (
+                f" ({self._api(notebook)})" if notebook and is_inside(self.root, notebook) else ""
+            )
+            raise Conflict(
+                f"Run {run_id} cannot be run again: its pipeline notebook{where} is not there "
+                "any more (or the run did not record it). Run the pipeline from its notebook "
+                "instead.",
+                field="run_id",
+            )
+        return self.start(
+            self._api(notebook), dict(run.parameters), source=source, notify=run.notify
+        )
+
+    def _rerun_production(self, run: RunResult, source: str) -> RunResult:
+        if self.production_of is None or run.deployment_id is None:
+            raise Conflict(
+                f"Run {run.run_id} ran deployment {run.deployment_id}, which this process "
+                "cannot run: re-run it from the Lab server, or run its schedule now.",
+                field="run_id",
+            )
+        production = self.production_of(run.deployment_id)
+        if not run.pipeline_path:
+            raise Conflict(
+                f"Run {run.run_id} did not record which notebook of deployment "
+                f"{run.deployment_id} it ran: run its schedule now instead.",
+                field="run_id",
+            )
+        return self.start_production(
+            production, run.pipeline_path, dict(run.parameters), source=source
         )
 
     def visible(self, run: RunResult) -> bool:

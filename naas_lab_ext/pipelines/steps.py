@@ -8,15 +8,18 @@ from typing import Any, ClassVar
 
 from .graph import RESERVED_PARAMETERS, PipelineError, Step, StepContext, check_seconds
 
-__all__ = ["DummyStep", "NotebookStep"]
+__all__ = ["DummyErrorStep", "DummyStep", "NotebookStep"]
 
 
 class NotebookStep(Step):
     """Run a notebook with papermill on a fresh kernel.
 
-    ``notebook_path`` is relative to the product root. ``parameters`` are injected after the
-    notebook's cell tagged ``parameters``, together with ``pipeline_output_path`` (the run's
-    folder of executed copies) and ``pipeline_run_id``. The kernel runs in the notebook's folder.
+    ``notebook_path`` is relative to the folder of the pipeline notebook (the working directory
+    when the step is created, as in Naas) or to the product root; a path that exists in both
+    places and means two different files is refused, naming both. ``parameters`` are injected
+    after the notebook's cell tagged ``parameters``, together with ``pipeline_output_path`` (the
+    run's folder of executed copies) and ``pipeline_run_id``. The kernel runs in the notebook's
+    folder.
     """
 
     kind: ClassVar[str] = "notebook"
@@ -39,6 +42,8 @@ class NotebookStep(Step):
                 step=self.name,
             )
         self.notebook_path = Path(notebook_path).as_posix()
+        #: The pipeline notebook's folder, the other base of a relative ``notebook_path``.
+        self.folder: Path | None = _working_directory()
         if parameters is None:
             parameters = {}
         if not isinstance(parameters, dict) or not all(isinstance(k, str) for k in parameters):
@@ -67,6 +72,13 @@ class NotebookStep(Step):
         return f"NotebookStep({self.name!r}, {self.notebook_path!r})"
 
 
+def _working_directory() -> Path | None:
+    try:
+        return Path.cwd().resolve()
+    except OSError:  # the working directory was deleted
+        return None
+
+
 class DummyStep(Step):
     """A placeholder that completes at once (or after ``delay`` seconds), so a pipeline
     sketched with DummySteps runs end to end before any notebook exists."""
@@ -90,3 +102,16 @@ class DummyStep(Step):
 
     def options(self) -> dict[str, Any]:
         return {**super().options(), "delay": self.delay}
+
+
+class DummyErrorStep(DummyStep):
+    """A placeholder that fails (after ``delay`` seconds), to try a pipeline's ``on_error``
+    wiring before the real notebooks exist: ``DummyErrorStep("Load") .on_error >> alert``."""
+
+    def execute(self, context: StepContext) -> None:
+        context.cancelled.wait(self.delay)
+        raise RuntimeError(f"DummyErrorStep '{self.name}' failed on purpose.")
+
+    def options(self) -> dict[str, Any]:
+        # Drawn as a placeholder (kind "dummy"); ``fails`` rebuilds it as this class.
+        return {**super().options(), "fails": True}

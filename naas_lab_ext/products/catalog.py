@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from pathlib import Path
 
 from .manifest import ProductInfo, get_product, list_products
-from .scaffold import RESERVED_FOLDERS, CreatedProduct, ProductSpec, create_product
+from .scaffold import (
+    RESERVED_FOLDERS,
+    CreatedProduct,
+    ProductSpec,
+    create_product,
+    remove_stale_staging,
+)
 
 __all__ = ["ProductCatalog"]
 
@@ -51,3 +58,7 @@ class ProductCatalog:
             git=self.git,
             reserved=self.reserved,
         )
+
+    def remove_stale_temporaries(self) -> builtins.list[str]:
+        """Delete what killed product creations left (their hidden staging folders)."""
+        return remove_stale_staging(self.root, max_depth=self.max_depth)

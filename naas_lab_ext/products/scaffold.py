@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,9 +23,26 @@ from typing import Any
 
 import nbformat
 
+from ..core import files
 from ..core.errors import Conflict, InvalidInput
-from ..core.paths import TEMPLATES_FOLDER, resolve_inside, to_api_path, validate_name
-from .manifest import MANIFEST_NAME, Contact, Manifest, ProductInfo, describe, find_product_root
+from ..core.notebooks import with_kernel_metadata
+from ..core.paths import (
+    TEMPLATES_FOLDER,
+    refuse_read_only,
+    resolve_inside,
+    to_api_path,
+    validate_name,
+)
+from ..core.text import check_text
+from .manifest import (
+    MANIFEST_NAME,
+    SKIPPED_FOLDERS,
+    Contact,
+    Manifest,
+    ProductInfo,
+    describe,
+    find_product_root,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +55,8 @@ RENAMED_FILES = {"dot-gitignore": ".gitignore", "dot-github": ".github"}
 EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 MAX_TITLE = 120
 MAX_DESCRIPTION = 2000
+#: The longest email address (RFC 5321's path limit).
+MAX_EMAIL = 254
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -74,21 +92,37 @@ class ProductSpec:
     def validated(self) -> ProductSpec:
         """Return a cleaned copy, or raise :class:`InvalidInput` naming the bad field."""
         name = validate_name(self.name, field="name", what="product name")
+        # Line breaks and tabs are folded below (and kept in the description); NUL and the
+        # other control characters never reach product.json, the README or git.
+        for key, what in (
+            ("title", "title"),
+            ("description", "description"),
+            ("contact_name", "contact name"),
+            ("contact_email", "contact email"),
+        ):
+            check_text(getattr(self, key), field=key, what=what, multiline=True)
         title = " ".join(self.title.split()) or name.replace("-", " ").replace("_", " ").title()
         if len(title) > MAX_TITLE:
-            raise InvalidInput(f"The title is longer than {MAX_TITLE} characters.", field="title")
+            raise InvalidInput(
+                f"The title is longer than {MAX_TITLE} characters: shorten it.", field="title"
+            )
         description = self.description.strip()
         if len(description) > MAX_DESCRIPTION:
             raise InvalidInput(
-                f"The description is longer than {MAX_DESCRIPTION} characters.", field="description"
+                f"The description is longer than {MAX_DESCRIPTION} characters: shorten it (the "
+                "README holds the details).",
+                field="description",
             )
         contact_name = " ".join(self.contact_name.split())
         if len(contact_name) > MAX_TITLE:
             raise InvalidInput(
-                f"The contact name is longer than {MAX_TITLE} characters.", field="contact_name"
+                f"The contact name is longer than {MAX_TITLE} characters: shorten it.",
+                field="contact_name",
             )
         contact_email = self.contact_email.strip()
-        if contact_email and not EMAIL_PATTERN.match(contact_email):
+        if len(contact_email) > MAX_EMAIL or (
+            contact_email and not EMAIL_PATTERN.match(contact_email)
+        ):
             raise InvalidInput(
                 f"'{contact_email}' is not an email address (expected name@example.com).",
                 field="contact_email",
@@ -137,6 +171,8 @@ def _render_notebook(source: Path, values: dict[str, str]) -> str:
     notebook = nbformat.read(source, as_version=4)
     for cell in notebook.cells:
         cell.source = _render_text(cell.source, values)
+    # The kernel's metadata already there: the new notebook opens unmodified in Lab.
+    notebook.metadata = nbformat.from_dict(with_kernel_metadata(dict(notebook.metadata)))
     nbformat.validate(notebook)
     return str(nbformat.writes(notebook)) + "\n"
 
@@ -217,6 +253,8 @@ def check_target(root: Path, spec: ProductSpec, reserved: Iterable[str] = RESERV
         raise InvalidInput(
             f"'{top}' is read-only: create the product somewhere else.", field="parent"
         )
+    # The real place too: a parent that is (or is inside) a link into the templates folder.
+    refuse_read_only(root, target, reserved, field="parent", spelled=spec.parent or spec.name)
     if parent.exists() and not parent.is_dir():
         raise InvalidInput(f"'{spec.parent}' is a file, not a folder.", field="parent")
     host = find_product_root(parent, within=root) if parent.exists() else None
@@ -271,7 +309,9 @@ def create_product(
         framework_version=framework_version,
         created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
-    staging = target.parent / f".{spec.name}.{uuid.uuid4().hex[:8]}.naas-tmp"
+    # A hidden name recording this process: a killed creation's leftover is found and
+    # removed (remove_stale_staging), one in progress is not.
+    staging = files.temp_path(target.parent, spec.name)
     staging.mkdir()  # plain mkdir, so the folder gets the user's umask (mkdtemp gives 0700)
     warnings: list[str] = []
     commit: str | None = None
@@ -307,3 +347,22 @@ def create_product(
         git_commit=commit,
         warnings=warnings,
     )
+
+
+def remove_stale_staging(root: Path, *, max_depth: int = 4) -> list[str]:
+    """Delete the staging folders of product creations a killed process left, in the root
+    and its folders down to ``max_depth`` levels (where products are searched; not inside
+    products). Return their paths relative to the root."""
+    removed: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        current = Path(dirpath)
+        for name in dirnames:  # staging folders are folders (other capabilities' are files)
+            if files.is_stale_temp(current / name) and not (current / name).is_symlink():
+                files.remove_tree(current / name)
+                removed.append(to_api_path(root, current / name))
+        depth = len(current.relative_to(root).parts)
+        if (MANIFEST_NAME in filenames and current != root) or depth >= max_depth:
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in SKIPPED_FOLDERS]
+    return removed

@@ -72,3 +72,10 @@ def write_params(
     finally:
         temp.unlink(missing_ok=True)
     return current
+
+
+def remove_stale_temporaries(root: Path) -> list[str]:
+    """Delete the temporary files killed writers of ``inputs/params.json`` left in the
+    product ``root``; return their names."""
+    folder = params_path(root).parent
+    return [] if folder.is_symlink() else files.remove_stale_temps(folder)

@@ -3,7 +3,10 @@
 ``naas-lab schedules run ID`` starts the schedule's production run and follows it to its end
 (exit 0 SUCCEEDED, 6 FAILED, 7 CANCELLED: Ctrl-C cancels it, 8 INTERRUPTED).
 ``naas-lab scheduler`` fires every schedule of the store until Ctrl-C or SIGTERM, one line per
-firing; it shares the store with any Lab server (each due time fires once in all).
+firing; it shares the store with any Lab server (each due time fires once in all). The layers
+above may run work beside it (a :class:`~.companion.Companion`: the notifications'
+dispatcher).
+``naas-lab schedules notify ID`` edits who is told of a schedule's runs.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -23,9 +26,12 @@ from typing import Any
 
 from ..core.cli import api_path, store_options
 from ..core.clock import utc_now
+from ..core.errors import InvalidInput
+from ..core.notify import EVENTS, notify_from_options, redact_url
 from ..pipelines.results import RunResult, RunStatus
 from ..pipelines.service import RunService
 from ..pipelines.store.repository import RunStore
+from .companion import Companion
 from .loop import FiringEvent, Scheduler
 from .repository import ScheduleStore
 from .schedule import iso
@@ -140,6 +146,49 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return RUN_EXIT_CODES.get(result.status, 1)
 
 
+def _cmd_notify(args: argparse.Namespace) -> int:
+    targets = bool(args.to or args.webhook or args.on)
+    if sum((args.default, args.off, targets)) > 1:
+        raise InvalidInput("Give --default, --off or --to/--webhook/--on, not two.", field="on")
+    with schedule_service(args) as opened:
+        service = opened.schedules
+        if args.default or args.off or targets:
+            notify: dict[str, Any] | None = None
+            if args.off:
+                notify = {"on_failure": False}
+            elif targets:
+                notify = notify_from_options(args.to, args.webhook, args.on)
+            schedule = service.set_notify(args.schedule_id, notify)
+        else:
+            schedule = service.get(args.schedule_id)
+        [answer] = service.to_json([schedule])
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return 0
+    print(f"Notifications of schedule {schedule.label()}: {describe_rules(schedule.notify)}.")
+    if args.default or args.off or targets:
+        print(
+            "Kept until the product's next deploy, which sets what its setup.ipynb declares "
+            "(schedule(..., notify=...))."
+        )
+    return 0
+
+
+def describe_rules(notify: Any) -> str:
+    """Who is told of what, in words (webhook URLs shortened: they hold tokens)."""
+    rules = dict(notify or {})
+    words = []
+    for key, word in EVENTS.items():
+        rule = rules.get(key, key == "on_failure")
+        if rule is False:
+            continue
+        targets = ["the default recipients"] if rule is True or key == "on_failure" else []
+        if isinstance(rule, dict):
+            targets += [*rule.get("to", []), *(redact_url(u) for u in rule.get("webhooks", []))]
+        words.append(f"on {word}: {', '.join(targets)}")
+    return "; ".join(words) or "none"
+
+
 def _follow(runs: RunService, run: RunResult, cancelled: threading.Event) -> RunResult:
     """Wait for the run this process started to end (it runs in a thread of this process)."""
     asked = False
@@ -164,24 +213,44 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         scheduler.stop()
 
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    held: list[str] = []
+    started = False
+
+    def companion_says(text: str) -> None:
+        # Held until the scheduler's own first line (what a reader of its output expects).
+        if started:
+            say(text)
+        else:
+            held.append(text)
+
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        interrupted = store.recover_interrupted()
-        if interrupted:
-            print(f"Runs marked INTERRUPTED (their process is gone): {', '.join(interrupted)}")
-        scheduler.load()
-        schedules = scheduler.schedules
-        paused = sum(1 for s in schedules if s.paused)
-        next_due = scheduler.next_due()
-        print(
-            f"Scheduler started on {store.engine.url.render_as_string(hide_password=True)}: "
-            f"{len(schedules)} schedule(s), {paused} paused; next due "
-            f"{_when(iso(next_due)) if next_due else '-'}. Ctrl-C stops it.",
-            flush=True,
-        )
-        scheduler.run()
-        print("Scheduler stopped; stopping the runs it started...", flush=True)
-        runs.shutdown()
+        # The companions start first (the runs recovered below are news too) and stop last
+        # (the runs stopped at the end are news too).
+        with ExitStack() as companions:
+            for companion in getattr(args, "companions", ()):
+                companions.enter_context(companion.running(args, store, companion_says))
+            interrupted = store.recover_interrupted()
+            if interrupted:
+                say(f"Runs marked INTERRUPTED (their process is gone): {', '.join(interrupted)}")
+            scheduler.load()
+            schedules = scheduler.schedules
+            paused = sum(1 for s in schedules if s.paused)
+            next_due = scheduler.next_due()
+            say(
+                f"Scheduler started on {store.engine.url.render_as_string(hide_password=True)}: "
+                f"{len(schedules)} schedule(s), {paused} paused; next due "
+                f"{_when(iso(next_due)) if next_due else '-'}. Ctrl-C stops it."
+            )
+            for text in held:
+                say(text)
+            started = True
+            scheduler.run()
+            say("Scheduler stopped; stopping the runs it started...")
+            runs.shutdown()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -189,8 +258,9 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any) -> None:
-    """Add ``schedules`` and ``scheduler`` to the ``naas-lab`` parser."""
+def add_commands(sub: Any, *, companions: Sequence[Companion] = ()) -> None:
+    """Add ``schedules`` and ``scheduler`` to the ``naas-lab`` parser; ``companions`` run
+    beside ``naas-lab scheduler``."""
     store = store_options()
     schedules = sub.add_parser(
         "schedules", help="list, pause, resume, run or delete the products' schedules"
@@ -220,6 +290,29 @@ def add_commands(sub: Any) -> None:
     run.add_argument("schedule_id", help="the schedule's id (see `schedules list`)")
     run.add_argument("--json", action="store_true", help="print the run as JSON")
     run.set_defaults(func=_cmd_run)
+    notify = schedules_sub.add_parser(
+        "notify",
+        parents=[store],
+        help="show or edit who is told of a schedule's runs",
+        description="Without options, show the schedule's notifications. --to/--webhook/--on "
+        "set them (on failure: these besides the default recipients; on success or start: "
+        "these only), --default goes back to the defaults (failure mail to the server's "
+        "recipients), --off turns them off. Kept until the product's next deploy, which "
+        "sets what its setup.ipynb declares.",
+    )
+    notify.add_argument("schedule_id", help="the schedule's id (see `schedules list`)")
+    notify.add_argument("--to", action="append", metavar="EMAIL", help="an address (repeat)")
+    notify.add_argument("--webhook", action="append", metavar="URL", help="a webhook (repeat)")
+    notify.add_argument(
+        "--on",
+        action="append",
+        metavar="EVENTS",
+        help="failure, success, start (comma-separated; default failure)",
+    )
+    notify.add_argument("--default", action="store_true", help="back to the defaults")
+    notify.add_argument("--off", action="store_true", help="no notification at all")
+    notify.add_argument("--json", action="store_true", help="print the schedule as JSON")
+    notify.set_defaults(func=_cmd_notify)
 
     scheduler = sub.add_parser(
         "scheduler",
@@ -229,4 +322,6 @@ def add_commands(sub: Any) -> None:
         "until Ctrl-C or SIGTERM. Safe beside Lab servers on the same store: each due time "
         "fires once.",
     )
-    scheduler.set_defaults(func=_cmd_scheduler)
+    for companion in companions:
+        companion.add_options(scheduler)
+    scheduler.set_defaults(func=_cmd_scheduler, companions=tuple(companions))

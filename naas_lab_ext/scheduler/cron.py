@@ -25,10 +25,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import CroniterBadDateError, croniter
 
 from ..core.errors import InvalidInput
+from ..core.text import shown
 
 __all__ = ["Cron", "parse_cron"]
 
 MAX_EXPRESSION = 200
+#: The longest timezone name taken (IANA names are far shorter).
+MAX_TIMEZONE = 64
 DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 MONTH_NAMES = (
     "January",
@@ -271,10 +274,12 @@ def parse_cron(expression: object, timezone_name: object = "UTC") -> Cron:
     if not isinstance(timezone_name, str) or not timezone_name.strip():
         raise InvalidInput("Give a timezone, e.g. 'UTC' or 'Europe/Paris'.", field="timezone")
     try:
+        if len(timezone_name) > MAX_TIMEZONE:
+            raise ValueError(timezone_name)
         ZoneInfo(timezone_name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise InvalidInput(
-            f"'{timezone_name}' is not a timezone: use an IANA name such as 'UTC', "
+            f"'{shown(timezone_name)}' is not a timezone: use an IANA name such as 'UTC', "
             "'Europe/Paris' or 'America/New_York'.",
             field="timezone",
         ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..core.errors import InvalidInput
 from ..rest import EXECUTE, NaasHandler, Routes, route
 from .service import ScheduleService
 
@@ -37,6 +38,19 @@ class ScheduleHandler(SchedulesMixin):
         schedule = await self.blocking(self.schedules.get, schedule_id)
         [body] = await self.blocking(self.schedules.to_json, [schedule])
         self.reply(body)
+
+    @web.authenticated
+    @authorized
+    async def patch(self, schedule_id: str) -> None:
+        # Only the notifications can be edited: the rest is what the product's deploy declared.
+        body = self.json_fields((), ("notify",))
+        if "notify" not in body:
+            raise InvalidInput(
+                'Send {"notify": {...}} (or {"notify": null} for the defaults).', field="notify"
+            )
+        schedule = await self.blocking(self.schedules.set_notify, schedule_id, body["notify"])
+        [answer] = await self.blocking(self.schedules.to_json, [schedule])
+        self.reply(answer)
 
     @web.authenticated
     @authorized

@@ -44,12 +44,15 @@ from sqlalchemy.orm import Session
 
 from ..core.clock import utc_now
 from ..core.errors import InvalidInput, NotFound
+from ..core.notify import keep_webhooks, validate_notify
 from ..database.base import MetaRow
 from ..database.processes import ProcessIdentity
+from ..events.store import record_event, record_events
 from ..pipelines.production import Production
 from ..pipelines.results import RunResult
 from ..pipelines.store.orm import RunRow, run_result
 from ..pipelines.store.repository import ACTIVE_RUN, RunStore
+from .events import firing_event, schedule_event
 from .orm import CHANGES_KEY, FIRINGS, SCHEDULES, TABLES, FiringRow, ScheduleRow
 from .schedule import OUTCOMES, Firing, Schedule
 from .spec import ScheduleSpec
@@ -73,8 +76,10 @@ class Claim:
 
 
 def _declaration(spec: ScheduleSpec) -> str:
-    """What makes two declarations the same schedule (the production is not part of it)."""
-    return json.dumps(spec.to_json(), sort_keys=True)
+    """What makes two declarations the same schedule (neither the production nor the
+    notifications are part of it: a deploy that only changes who is told keeps the schedule,
+    its history and its pause, and sets the declared ``notify`` on it)."""
+    return json.dumps({**spec.to_json(), "notify": None}, sort_keys=True)
 
 
 def _not_found(schedule_id: str) -> NotFound:
@@ -83,6 +88,35 @@ def _not_found(schedule_id: str) -> NotFound:
         "GET /naas-lab-ext/schedules.",
         field="schedule_id",
     )
+
+
+def _replace_events(
+    created: Sequence[ScheduleRow],
+    deleted: Sequence[ScheduleRow],
+    notified: Sequence[ScheduleRow],
+    production: Production,
+) -> list[dict[str, Any]]:
+    """The events of a replace: a created schedule of a pipeline whose schedule was deleted
+    is that schedule *changed* (a new cron...); the others are created or deleted."""
+    gone: dict[str, list[ScheduleRow]] = {}
+    for row in deleted:
+        gone.setdefault(row.pipeline, []).append(row)
+    events = []
+    for row in created:
+        previous = gone.get(row.pipeline)
+        if previous:
+            events.append(schedule_event("schedule.changed", row, previous=previous.pop(0)))
+        else:
+            events.append(schedule_event("schedule.created", row))
+    reason = (
+        "no deployment of the product is active"
+        if production.deployment_id == "none"
+        else f"deployment {production.deployment_id} does not declare it"
+    )
+    for rows in gone.values():
+        events.extend(schedule_event("schedule.deleted", row, reason=reason) for row in rows)
+    events.extend(schedule_event("schedule.changed", row, changed=["notify"]) for row in notified)
+    return events
 
 
 class ScheduleStore:
@@ -148,7 +182,7 @@ class ScheduleStore:
         wanted: dict[str, ScheduleSpec] = {}
         for spec in specs:
             checked = spec.validated()
-            wanted.setdefault(_declaration(checked), checked)
+            wanted[_declaration(checked)] = checked  # the same schedule twice: the last notify
         production_values = {
             "deployment_id": production.deployment_id,
             "copy_root": str(production.copy_root),
@@ -157,6 +191,8 @@ class ScheduleStore:
             "env": dict(production.env),
         }
         kept: list[ScheduleRow] = []
+        created: list[ScheduleRow] = []
+        notified: list[ScheduleRow] = []
         with self._write() as session:
             existing = {
                 _declaration(Schedule.from_row(row).spec): row
@@ -179,6 +215,7 @@ class ScheduleStore:
                         **production_values,
                     )
                     session.add(row)
+                    created.append(row)
                     if spec.parsed.every_minute:
                         log.warning(
                             "Schedule of %s/%s fires every minute (cron '%s'): allowed, but "
@@ -191,11 +228,20 @@ class ScheduleStore:
                     for name, value in production_values.items():
                         setattr(row, name, value)
                     row.updated_at = now
+                if row.notify != spec.notify:  # declared anew: replaces an edit (set_notify)
+                    row.notify = spec.notify
+                    row.updated_at = now
+                    if row not in created:
+                        notified.append(row)
                 row.position = position
                 kept.append(row)
             for row in existing.values():
                 session.execute(delete(FiringRow).where(FiringRow.schedule_id == row.id))
                 session.delete(row)
+            record_events(
+                session,
+                _replace_events(created, list(existing.values()), notified, production),
+            )
             self._bump(session)
         return [Schedule.from_row(row) for row in kept]
 
@@ -237,6 +283,7 @@ class ScheduleStore:
             if not row.paused:
                 row.paused = True
                 row.updated_at = now or utc_now()
+                record_events(session, [schedule_event("schedule.paused", row)])
                 self._bump(session)
             return Schedule.from_row(row)
 
@@ -251,6 +298,7 @@ class ScheduleStore:
                 row.paused = False
                 row.next_due = Schedule.from_row(row).parsed.next_after(now)
                 row.updated_at = now
+                record_events(session, [schedule_event("schedule.resumed", row)])
                 self._bump(session)
             return Schedule.from_row(row)
 
@@ -262,7 +310,36 @@ class ScheduleStore:
                 raise _not_found(schedule_id)
             session.execute(delete(FiringRow).where(FiringRow.schedule_id == schedule_id))
             session.delete(row)
+            reason = "deleted by hand; the product's next deploy declares it again"
+            record_events(session, [schedule_event("schedule.deleted", row, reason=reason)])
             self._bump(session)
+
+    def set_notify(self, schedule_id: str, notify: Any, *, now: datetime | None = None) -> Schedule:
+        """Set who is told of the schedule's runs (the Notify JSON, checked; None: the
+        defaults), until the product's next deploy declares the schedule again."""
+        with self._write() as session:
+            row = session.get(ScheduleRow, schedule_id)
+            if row is None:
+                raise _not_found(schedule_id)
+            # Webhooks sent back as an answer showed them are the ones the schedule has.
+            rules = validate_notify(keep_webhooks(notify, row.notify))
+            if row.notify != rules:
+                row.notify = rules
+                row.updated_at = now or utc_now()
+                record_event(
+                    session,
+                    "schedule.changed",
+                    f"Notifications of the schedule of '{row.pipeline}' changed",
+                    subject_type="schedule",
+                    subject_id=row.id,
+                    product_root=row.product_root,
+                    details={
+                        "schedule_id": row.id,
+                        "pipeline": row.pipeline,
+                        "changed": ["notify"],
+                    },
+                )
+            return Schedule.from_row(row)
 
     # -- firings ------------------------------------------------------------------------------
 
@@ -340,7 +417,34 @@ class ScheduleStore:
                 )
             if any(f.outcome == "queued" for f in won):
                 self._bump(session)
+            # A started firing is told of once its run started (or failed to): see record().
+            self._firing_events(session, [f for f in won if f.outcome in ("skipped", "failed")])
         return won
+
+    @staticmethod
+    def _firing_events(session: Session, firings: Sequence[Firing]) -> None:
+        """Record what became of ``firings`` (started: fired; skipped; failed), in the
+        transaction that stored it."""
+        if not firings:
+            return
+        ids = sorted({f.schedule_id for f in firings})
+        rows = {
+            row.id: row
+            for row in session.scalars(select(ScheduleRow).where(ScheduleRow.id.in_(ids)))
+        }
+        events = [
+            firing_event(
+                rows[f.schedule_id],
+                due_at=f.due_at,
+                outcome=f.outcome,
+                firing_kind=f.kind,
+                run_id=f.run_id,
+                message=f.message,
+            )
+            for f in firings
+            if f.schedule_id in rows
+        ]
+        record_events(session, [event for event in events if event is not None])
 
     def _insert_new(
         self, session: Session, values: list[dict[str, Any]]
@@ -399,6 +503,10 @@ class ScheduleStore:
                 .values(outcome=bindparam("o"), run_id=bindparam("r"), message=bindparam("m")),
                 [{"fid": f, "o": o, "r": r, "m": m} for f, o, r, m in outcomes],
             )
+            stored = session.scalars(
+                select(FiringRow).where(FiringRow.id.in_([f for f, _, _, _ in outcomes]))
+            )
+            self._firing_events(session, [Firing.from_row(row) for row in stored])
 
     def take_queued(
         self, firing_id: int, *, owner: ProcessIdentity | None = None, now: datetime | None = None

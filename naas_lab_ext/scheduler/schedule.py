@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..core.notify import shown_notify
 from ..core.paths import is_inside, to_api_path
 from ..pipelines.production import Production
 from ..pipelines.results import RunResult
@@ -129,7 +130,7 @@ class Schedule:
             "description": cron.describe(),
             "every_minute": cron.every_minute,
             "parameters": dict(self.parameters),
-            "notify": dict(self.notify) if self.notify is not None else None,
+            "notify": shown_notify(self.notify),  # webhooks shortened: their URLs are secrets
             "catch_up": self.catch_up,
             "overlap": self.overlap,
             "paused": self.paused,

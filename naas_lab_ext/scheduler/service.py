@@ -101,6 +101,12 @@ class ScheduleService:
         self.store.delete(schedule_id)
         self._changed()
 
+    def set_notify(self, schedule_id: str, notify: Any) -> Schedule:
+        """Edit who is told of the schedule's runs (the Notify JSON; None: the defaults). The
+        product's next deploy replaces it with what setup.ipynb declares."""
+        self.get(schedule_id)
+        return self.store.set_notify(schedule_id, notify, now=self.clock())
+
     def run_now(self, schedule_id: str) -> RunResult:
         """Start a production run of the schedule now (even paused); :class:`Conflict` while
         its previous run goes."""

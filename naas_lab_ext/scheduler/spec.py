@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import InvalidInput
+from ..core.notify import validate_notify
 from ..core.paths import relative_parts
 from .cron import Cron, parse_cron
 
@@ -57,7 +58,8 @@ class ScheduleSpec:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     """Given to every notebook step of the scheduled runs (over the steps' own)."""
     notify: Mapping[str, Any] | None = None
-    """Who is told of the runs (the Manager and notifications read it; kept as declared)."""
+    """Who is told of the runs: the Notify JSON of :mod:`naas_lab_ext.core.notify` (None: a
+    failure mail to the server's default recipients)."""
     catch_up: str = "skip"
     overlap: str = "skip"
 
@@ -83,15 +85,13 @@ class ScheduleSpec:
             if isinstance(value, float) and not math.isfinite(value):
                 raise InvalidInput("parameters cannot hold NaN or infinity.", field="parameters")
         _json_value(dict(self.parameters), "parameters")
-        if self.notify is not None and not isinstance(self.notify, Mapping):
-            raise InvalidInput("notify must be a dict (or None).", field="notify")
-        _json_value(dict(self.notify or {}), "notify")
+        notify = validate_notify(self.notify)
         return ScheduleSpec(
             pipeline="/".join(parts),
             cron=cron.expression,
             timezone=cron.timezone,
             parameters=dict(self.parameters),
-            notify=dict(self.notify) if self.notify is not None else None,
+            notify=notify,
             catch_up=_choice(self.catch_up, CATCH_UP, "catch_up"),
             overlap=_choice(self.overlap, OVERLAP, "overlap"),
         )

@@ -15,6 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..core.cli import store_options
+from ..core.errors import NaasError
+from ..database.engine import Database
+from ..events.store import EventStore
 from .library import DEFAULT_FOLDER, CopiedTemplate, TemplateLibrary, open_library
 
 #: Exit code of a sync in which a source failed (its previous templates were kept).
@@ -52,8 +56,25 @@ def _print_copy(args: argparse.Namespace, copy: CopiedTemplate) -> int:
     return 0
 
 
+@contextmanager
+def event_store(args: argparse.Namespace) -> Iterator[EventStore | None]:
+    """The events log of the run store ``--db-url`` names (where the sync is recorded, as a
+    server's is); None, with a warning, when it cannot be opened: the sync goes on."""
+    try:
+        db = Database(args.db_url or None, what="run store")
+    except NaasError as exc:
+        print(f"naas-lab: warning: the sync is not recorded: {exc.message}", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield EventStore(db)
+    finally:
+        db.close()
+
+
 def _cmd_sync(args: argparse.Namespace) -> int:
-    with library(args) as lib:
+    with event_store(args) as events, library(args) as lib:
+        lib.events = events
         report = lib.sync()
     if args.json:
         _print_json(report)
@@ -180,7 +201,9 @@ def add_commands(sub: Any) -> None:
     commands = templates.add_subparsers(dest="templates_command", required=True)
 
     sync = commands.add_parser(
-        "sync", parents=[common], help="fill the templates folder from the sources and index it"
+        "sync",
+        parents=[common, store_options()],
+        help="fill the templates folder from the sources and index it",
     )
     sync.set_defaults(func=_cmd_sync)
 

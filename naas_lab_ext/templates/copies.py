@@ -6,25 +6,37 @@ notebook that exists — so an id can never name a file outside the templates fo
 
 Copies get a free name (``Name.ipynb``, ``Name_(1).ipynb``, ...) and are placed with a hard
 link from a complete temporary file, which fails instead of replacing an existing file: a
-copy never overwrites anything, even when two users copy at the same moment.
+copy never overwrites anything, even when two users copy at the same moment. A template name
+too long for a file name once numbered is shortened (at a character, to
+:data:`MAX_STEM_BYTES`); the numbering keeps copies apart. The temporary file has a short name
+of its own (:func:`~naas_lab_ext.core.files.temp_path`), so one a killed server leaves is
+recognised and removed (:func:`remove_stale_copies`).
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core import files
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..core.notebooks import with_kernel_metadata
 from ..core.paths import is_inside, relative_parts, resolve_inside, to_api_path, validate_name
 from ..products.manifest import get_product
+from .metadata import BrokenTemplate, read_cells
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_ATTEMPTS = 10_000
 MAX_ID = 1024
+#: The longest file name most file systems take, in bytes.
+MAX_NAME_BYTES = 255
+#: The longest stem a copy keeps, in UTF-8 bytes: room for "_(9999).ipynb" after it.
+MAX_STEM_BYTES = MAX_NAME_BYTES - len(f"_({MAX_ATTEMPTS}){NOTEBOOK_SUFFIX}")
 
 
 @dataclass(frozen=True)
@@ -36,9 +48,21 @@ class CopiedTemplate:
     path: str
     """API path of the new notebook (relative to the root)."""
     product: str | None = None
+    requirements: tuple[str, ...] = ()
+    """Added to a product's models: the packages the template needs (templates.requirements)."""
+    missing_requirements: tuple[str, ...] = ()
+    """... and those the product's requirements.txt does not list yet (to offer to add)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"template": self.template, "path": self.path, "product": self.product}
+        data: dict[str, Any] = {
+            "template": self.template,
+            "path": self.path,
+            "product": self.product,
+        }
+        if self.product is not None:
+            data["requirements"] = list(self.requirements)
+            data["missing_requirements"] = list(self.missing_requirements)
+        return data
 
 
 def resolve_template(templates_dir: Path, template_id: Any) -> Path:
@@ -83,9 +107,19 @@ def resolve_template(templates_dir: Path, template_id: Any) -> Path:
     return current
 
 
+def fit_stem(stem: str) -> str:
+    """``stem`` cut to :data:`MAX_STEM_BYTES` (UTF-8, at a character boundary), so that every
+    numbered copy name fits in a file name; a short stem is returned as is."""
+    data = stem.encode("utf-8", "surrogateescape")
+    if len(data) <= MAX_STEM_BYTES:
+        return stem
+    cut = data[:MAX_STEM_BYTES].decode("utf-8", "ignore")  # a split character is dropped
+    return cut.rstrip(" ._-") or "template"
+
+
 def _stem(template: Path, name: Any) -> str:
     if name is None or name == "":
-        return template.name[: -len(NOTEBOOK_SUFFIX)]
+        return fit_stem(template.name[: -len(NOTEBOOK_SUFFIX)])
     if not isinstance(name, str):
         raise InvalidInput("The name must be text.", field="name")
     name = name.strip()
@@ -94,11 +128,25 @@ def _stem(template: Path, name: Any) -> str:
     return validate_name(name, field="name", what="notebook name")
 
 
+def _for_default_kernel(data: bytes) -> bytes:
+    """The notebook ``data`` with the default kernel's metadata (see core.notebooks), so the
+    copy opens unmodified in Lab; ``data`` as it is when it is no notebook JSON."""
+    try:
+        notebook = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("metadata", {}), dict):
+        return data
+    notebook["metadata"] = with_kernel_metadata(notebook.get("metadata", {}))
+    return (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def copy_without_overwrite(source: Path, folder: Path, stem: str) -> Path:
     """Copy ``source`` into ``folder`` as ``stem.ipynb``, or ``stem_(n).ipynb`` with the
     first free ``n``; return the new file. Never replaces an existing file."""
-    data = source.read_bytes()
-    temporary = folder / f".{stem}.{uuid.uuid4().hex[:8]}.naas-tmp"
+    data = _for_default_kernel(source.read_bytes())
+    stem = fit_stem(stem)
+    temporary = files.temp_path(folder, "copy.ipynb")
     with temporary.open("xb") as handle:
         handle.write(data)
         handle.flush()
@@ -133,11 +181,26 @@ def copy_without_overwrite(source: Path, folder: Path, stem: str) -> Path:
         temporary.unlink(missing_ok=True)
 
 
+def readable_template(templates_dir: Path, template_id: Any) -> Path:
+    """The file of ``template_id`` (see :func:`resolve_template`), refused as the preview
+    refuses it when it is not a readable notebook: a copy of it would not open either."""
+    source = resolve_template(templates_dir, template_id)
+    try:
+        read_cells(source.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, BrokenTemplate) as exc:
+        raise InvalidInput(
+            f"The template '{template_id}' is not a readable notebook ({exc}); it is not "
+            "listed until its source fixes it.",
+            field="id",
+        ) from None
+    return source
+
+
 def open_in_lab(
     root: Path, templates_dir: Path, template_id: Any, *, name: Any = None
 ) -> CopiedTemplate:
     """Copy the template to the root under a free name; return the copy's API path."""
-    source = resolve_template(templates_dir, template_id)
+    source = readable_template(templates_dir, template_id)
     copy = copy_without_overwrite(source, root, _stem(source, name))
     return CopiedTemplate(template=str(template_id), path=to_api_path(root, copy))
 
@@ -146,7 +209,7 @@ def add_to_models(
     root: Path, templates_dir: Path, template_id: Any, product: Any, *, name: Any = None
 ) -> CopiedTemplate:
     """Copy the template into the ``models/`` folder of ``product`` (an API path)."""
-    source = resolve_template(templates_dir, template_id)
+    source = readable_template(templates_dir, template_id)
     if not isinstance(product, str) or not product.strip():
         raise InvalidInput(
             "Choose the data product to add the template to (its path, e.g. 'sales-report').",
@@ -163,6 +226,12 @@ def add_to_models(
     except NotFound as exc:
         raise NotFound(exc.message, field="product") from None
     models = resolve_inside(root, f"{info.path}/models", field="product")
+    if is_inside(templates_dir, models):  # models/ is a symbolic link into the templates
+        raise Forbidden(
+            f"'{info.path}/models' leads into the templates folder, which is read-only: make "
+            "it a real folder, then add the template.",
+            field="product",
+        )
     if models.exists() and not models.is_dir():
         raise Conflict(
             f"'{info.path}/models' is a file, not a folder: rename it, then add the template.",
@@ -175,3 +244,16 @@ def add_to_models(
     return CopiedTemplate(
         template=str(template_id), path=to_api_path(root, copy), product=info.path
     )
+
+
+def remove_stale_copies(root: Path, products: Sequence[Path]) -> list[str]:
+    """Delete the temporary files of copies a killed process left: in the root ("Open in
+    Lab") and in the ``models/`` folder of each of ``products`` ("Add to models"). Return
+    their paths relative to the root."""
+    removed: list[str] = []
+    for folder in (root, *(product / "models" for product in products)):
+        if folder.is_symlink():
+            continue  # never delete anything outside the product
+        for name in files.remove_stale_temps(folder):
+            removed.append(to_api_path(root, folder / name))
+    return removed

@@ -68,6 +68,15 @@ class TemplateAddHandler(TemplateHandler):
         self.reply(copy.to_json(), status=201)
 
 
+class TemplateRequirementsHandler(TemplateHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_fields(("id", "product"), ())
+        added = await self.blocking(self.library.add_requirements, body["id"], body["product"])
+        self.reply(added)
+
+
 class TemplateSyncHandler(TemplateHandler):
     @web.authenticated
     @authorized
@@ -95,5 +104,6 @@ def routes() -> Routes:
         (route("templates", "sync"), TemplateSyncHandler),
         (route("templates", "open"), TemplateOpenHandler),
         (route("templates", "add-to-models"), TemplateAddHandler),
+        (route("templates", "requirements"), TemplateRequirementsHandler),
         (route("templates", "notebooks", "(?P<template_id>.+)"), TemplateNotebookHandler),
     ]

@@ -29,18 +29,21 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import search as searching
 from .metadata import BrokenTemplate, TemplateMeta, parse_template, source_of
+from .names import readable
 from .search import SearchPage
 from .table import SUMMARY_BY_ID_SQL, Table, TemplateSummary, load_table, summary_from_row
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+#: 3: header fields read from every leading markdown cell (descriptions of awesome-notebooks)
+SCHEMA_VERSION = 3
 #: Notebooks larger than this are not indexed (reported as broken).
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
@@ -128,6 +131,20 @@ class RefreshReport:
             "broken": [b.to_json() for b in self.broken],
             "duration_ms": round(self.duration_ms, 1),
         }
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    """A nested transaction: what fails inside it is undone, the rest of the transaction
+    stays."""
+    conn.execute("SAVEPOINT one_template")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO one_template")
+        conn.execute("RELEASE one_template")
+        raise
+    conn.execute("RELEASE one_template")
 
 
 def scan(folder: Path) -> Iterator[tuple[str, str, int, int]]:
@@ -269,11 +286,20 @@ class TemplateIndex:
         touched: list[tuple[str, int, int, bool]] = []
         newly_broken: list[tuple[str, int, int, str, str]] = []
         seen: set[str] = set()
-        for template_id, path, size, mtime_ns in scan(folder):
+        for found_id, path, size, mtime_ns in scan(folder):
+            # A name that is not UTF-8 is indexed as broken, under a readable id.
+            template_id = readable(found_id)
+            if template_id in seen:
+                continue  # two names that read the same: the first one stands
             seen.add(template_id)
             before = known.get(template_id)
             if before is not None and before[0] == size and before[1] == mtime_ns:
                 report.unchanged += 1
+                continue
+            if template_id != found_id:
+                error = "its file name is not UTF-8 text: rename it in its source"
+                log.warning("Template %s skipped: %s", template_id, error)
+                newly_broken.append((template_id, size, mtime_ns, "", error))
                 continue
             sha1, meta, error = self._read(template_id, path, size)
             if before is not None and sha1 and sha1 == self._stored_sha1(conn, template_id):
@@ -302,7 +328,15 @@ class TemplateIndex:
                 report.removed += 1
             for template_id, meta, size, mtime_ns, sha1 in parsed:
                 existed = template_id in known and known[template_id][2]
-                self._upsert(conn, template_id, meta, size, mtime_ns, sha1)
+                try:
+                    with _savepoint(conn):
+                        self._upsert(conn, template_id, meta, size, mtime_ns, sha1)
+                except (sqlite3.Error, ValueError) as exc:
+                    # One notebook the index cannot hold never costs the others their refresh.
+                    error = readable(f"cannot be indexed ({type(exc).__name__}: {exc})")
+                    log.warning("Template %s skipped: %s", template_id, error)
+                    newly_broken.append((template_id, size, mtime_ns, sha1, error))
+                    continue
                 if existed:
                     report.updated += 1
                 else:
@@ -310,7 +344,8 @@ class TemplateIndex:
             for template_id, size, mtime_ns, sha1, error in newly_broken:
                 self._delete(conn, template_id)
                 conn.execute(
-                    "INSERT INTO broken (id, size, mtime_ns, sha1, error) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO broken (id, size, mtime_ns, sha1, error) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     (template_id, size, mtime_ns, sha1, error),
                 )
                 report.broken.append(BrokenFile(template_id, error))
@@ -354,7 +389,9 @@ class TemplateIndex:
         except UnicodeDecodeError:
             error = "not UTF-8 text"
         except BrokenTemplate as exc:
-            error = str(exc)
+            error = readable(str(exc))
+        except Exception as exc:  # whatever a notebook holds, the others are still indexed
+            error = readable(f"cannot be read ({type(exc).__name__}: {exc})")
         log.warning("Template %s skipped: %s", template_id, error)
         return sha1, None, error
 

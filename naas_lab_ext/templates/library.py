@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -33,11 +34,21 @@ from typing import Any
 from jupyter_core.paths import jupyter_data_dir
 
 from ..core.clock import to_version, utc_now
-from ..core.errors import Conflict, InvalidInput, NaasError
-from ..core.paths import is_inside, to_api_path
+from ..core.errors import Conflict, InvalidInput, NaasError, NotFound
+from ..core.paths import is_inside, resolve_inside, to_api_path
+from ..events.store import EventStore
+from ..products.manifest import get_product
 from .copies import CopiedTemplate, add_to_models, open_in_lab, resolve_template
+from .events import record_sync
 from .index import TemplateIndex
 from .metadata import BrokenTemplate, TemplateCell, parse_template
+from .names import readable
+from .requirements import (
+    REQUIREMENTS_FILE,
+    add_requirements,
+    missing_requirements,
+    template_requirements,
+)
 from .sources import DEFAULT_FOLDER, SyncCancelled, TemplateSource, unique_names
 from .sync import SyncResult, sync_templates
 from .table import TemplateSummary
@@ -136,8 +147,11 @@ class TemplateLibrary:
         folder: str = DEFAULT_FOLDER,
         git_timeout: float = 300.0,
         config_errors: Sequence[str] = (),
+        events: EventStore | None = None,
     ) -> None:
         self.root = Path(root)
+        #: Where each sync is recorded (templates.synced / templates.sync_failed); None: not.
+        self.events = events
         #: Problems found in the configured sources (shown in the sync status).
         self.config_errors = list(config_errors)
         self.folder = check_folder_name(folder)
@@ -198,8 +212,14 @@ class TemplateLibrary:
                     "index": None,
                 }
                 self.index.set_meta("last_sync", report)
+                record_sync(self.events, self.root, report, error=str(exc))
                 raise
-            refresh = self.index.refresh(self.folder_path)
+            try:
+                refresh = self.index.refresh(self.folder_path)
+            except Exception as exc:
+                return self._index_failed(result, started, exc)
+            # The sync ends when its templates can be searched: after the indexing.
+            result.finished_at = to_version(utc_now())
             report = {
                 **result.to_json(),
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -207,6 +227,7 @@ class TemplateLibrary:
                 "index": refresh.to_json(),
             }
             self.index.set_meta("last_sync", report)
+            record_sync(self.events, self.root, report)
             log.info(
                 "Templates synchronised: %d templates, %d added, %d updated, %d removed (%.0f ms)",
                 report["templates"],
@@ -218,6 +239,33 @@ class TemplateLibrary:
             return report
         finally:
             self._sync_lock.release()
+
+    def _index_failed(self, result: SyncResult, started: float, exc: Exception) -> dict[str, Any]:
+        """The folder was synchronised but the index could not take it in (its refresh was
+        rolled back): the report and the event say so, never "ok"."""
+        log.exception("The template index could not be refreshed after the sync")
+        result.finished_at = to_version(utc_now())
+        error = readable(f"{type(exc).__name__}: {exc}")
+        report = {
+            **result.to_json(),
+            "ok": False,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "index": {"error": error},
+        }
+        report["warnings"] = [
+            *report["warnings"],
+            f"The templates folder was synchronised but its search index could not be "
+            f"refreshed ({error}): searches show the templates of the previous sync until a "
+            "sync succeeds.",
+        ]
+        try:
+            report["templates"] = self.index.count()
+            self.index.set_meta("last_sync", report)
+        except Exception:
+            report["templates"] = 0
+            log.warning("The template index cannot keep the sync report", exc_info=True)
+        record_sync(self.events, self.root, report, index_error=error)
+        return report
 
     def refresh_index(self) -> dict[str, Any]:
         """Re-read changed notebooks of the folder into the index (no sync)."""
@@ -263,8 +311,43 @@ class TemplateLibrary:
         return open_in_lab(self.root, self.folder_path, template_id, name=name)
 
     def add_to_models(self, template_id: Any, product: Any, *, name: Any = None) -> CopiedTemplate:
-        """Copy the template into the ``models/`` folder of the data product ``product``."""
-        return add_to_models(self.root, self.folder_path, template_id, product, name=name)
+        """Copy the template into the ``models/`` folder of the data product ``product``;
+        say which packages it needs that the product's requirements.txt lacks."""
+        copy = add_to_models(self.root, self.folder_path, template_id, product, name=name)
+        needed = self.requirements_of(template_id)
+        missing = missing_requirements(self._requirements_file(copy.product or ""), needed)
+        return dataclasses.replace(
+            copy, requirements=tuple(needed), missing_requirements=tuple(missing)
+        )
+
+    def requirements_of(self, template_id: Any) -> list[str]:
+        """The packages the template states or installs (templates.requirements)."""
+        source = resolve_template(self.folder_path, template_id)
+        return template_requirements(source.read_text(encoding="utf-8", errors="replace"))
+
+    def add_requirements(self, template_id: Any, product: Any) -> dict[str, Any]:
+        """Add the packages the template needs to the requirements.txt of ``product``
+        (those it does not list yet); answer the file's path and the lines added."""
+        needed = self.requirements_of(template_id)
+        if not isinstance(product, str) or not product.strip():
+            raise InvalidInput("Choose the data product (its path).", field="product")
+        try:
+            info = get_product(self.root, product.strip().strip("/"))
+        except NotFound as exc:
+            raise NotFound(exc.message, field="product") from None
+        target = self._requirements_file(info.path)
+        if target.is_dir():
+            raise Conflict(f"'{info.path}/{REQUIREMENTS_FILE}' is a folder.", field="product")
+        added = add_requirements(target, needed)
+        return {
+            "path": to_api_path(self.root, target),
+            "requirements": needed,
+            "added": added,
+        }
+
+    def _requirements_file(self, product: str) -> Path:
+        folder = resolve_inside(self.root, product, field="product") if product else self.root
+        return folder / REQUIREMENTS_FILE
 
 
 def declared_parameters(path: Path) -> list[dict[str, Any]]:
@@ -298,6 +381,7 @@ def open_library(
     git_timeout: float = 300.0,
     label: str = "template_sources entry",
     warn: Callable[[str], None] = log.warning,
+    events: EventStore | None = None,
 ) -> TemplateLibrary:
     """The template library of ``root`` as configured: the server's traits and the CLI's
     options give the same values, so both share one folder and one index.
@@ -305,7 +389,7 @@ def open_library(
     ``sources``: folders and git URLs (or dicts) besides the default set (left out when not
     ``include_default``); an unusable entry is skipped, said through ``warn`` (``label``
     names the setting) and shown in the sync status. ``index_dir``: folder of the search
-    index (empty: ``<Jupyter data dir>/naas_lab_ext``).
+    index (empty: ``<Jupyter data dir>/naas_lab_ext``). ``events``: where syncs are recorded.
     """
     root = Path(root).expanduser().resolve()
     chosen = [TemplateSource.embedded()] if include_default else []
@@ -332,4 +416,5 @@ def open_library(
         folder=folder,
         git_timeout=git_timeout,
         config_errors=errors,
+        events=events,
     )

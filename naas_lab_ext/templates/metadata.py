@@ -21,15 +21,26 @@ from typing import Any
 import nbformat
 from nbformat import reader
 
+from .names import is_text
+
 #: Cell text kept for full-text search, per notebook (a data dump in a cell is not useful text).
 BODY_LIMIT = 100_000
-#: How many of the first markdown cells are searched for the header fields.
+#: How many of the first markdown cells are searched for the header fields, at least: every
+#: markdown cell before the first code cell is too (awesome-notebooks gives each field a cell
+#: of its own, after a logo: the description is often the 6th), up to :data:`MAX_HEADER_CELLS`.
 HEADER_CELLS = 4
+MAX_HEADER_CELLS = 20
 FIELD_LINE = re.compile(
     r"^\s*(?:[-*]\s*)?\*\*\s*(?P<key>[A-Za-z][A-Za-z ]{1,30}?)\s*:?\s*\*\*\s*:?\s*(?P<value>.*)$"
 )
 HEADING = re.compile(r"^\s{0,3}(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
-HTML_TAG = re.compile(r"<[^>]+>")
+#: HTML tags and comments to drop; a ``<layer>``-style placeholder is text and stays.
+HTML_TAG = re.compile(
+    r"<!--.*?-->|</?(?:a|abbr|b|big|blockquote|br|center|code|div|details|em|font|h[1-6]|hr|i"
+    r"|img|kbd|li|ol|p|pre|s|small|span|strong|sub|summary|sup|table|tbody|td|th|thead|tr|u"
+    r"|ul)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE | re.DOTALL,
+)
 MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
@@ -118,7 +129,13 @@ def read_cells(text: str) -> tuple[TemplateCell, ...]:
         tags = (
             tuple(t for t in raw_tags if isinstance(t, str)) if isinstance(raw_tags, list) else ()
         )
-        result.append(TemplateCell(cell["cell_type"], _text(cell.get("source", "")), tags))
+        found = TemplateCell(cell["cell_type"], _text(cell.get("source", "")), tags)
+        if not all(map(is_text, (found.cell_type, found.source, *found.tags))):
+            raise BrokenTemplate(
+                f"cell {index} holds text that is not valid Unicode (a lone surrogate such as "
+                "\\ud800 in its JSON): fix the notebook in its source"
+            )
+        result.append(found)
     return tuple(result)
 
 
@@ -155,7 +172,7 @@ def split_title(title: str) -> tuple[str, str]:
 def _header_fields(markdown_cells: list[str]) -> dict[str, str]:
     """``**Key:** value`` lines of the first markdown cells (a value may wrap onto next lines)."""
     fields: dict[str, str] = {}
-    for source in markdown_cells[:HEADER_CELLS]:
+    for source in markdown_cells:
         current: str | None = None
         for line in source.splitlines():
             match = FIELD_LINE.match(line)
@@ -174,7 +191,7 @@ def _header_fields(markdown_cells: list[str]) -> dict[str, str]:
 
 def _title(markdown_cells: list[str]) -> str:
     first_heading = ""
-    for source in markdown_cells[:HEADER_CELLS]:
+    for source in markdown_cells:
         for line in source.splitlines():
             match = HEADING.match(line)
             if not match:
@@ -186,10 +203,26 @@ def _title(markdown_cells: list[str]) -> str:
     return first_heading
 
 
+def header_cells(cells: tuple[TemplateCell, ...]) -> list[str]:
+    """The markdown cells holding a template's header: the first :data:`HEADER_CELLS`, and
+    every one before the first code cell (at most :data:`MAX_HEADER_CELLS`)."""
+    markdown: list[str] = []
+    leading, before_code = 0, True
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            markdown.append(cell.source)
+            leading += before_code
+        elif cell.cell_type == "code":
+            before_code = False
+        if len(markdown) >= MAX_HEADER_CELLS or (not before_code and len(markdown) >= HEADER_CELLS):
+            break
+    return markdown[: max(HEADER_CELLS, leading)]
+
+
 def describe_cells(cells: tuple[TemplateCell, ...], template_id: str) -> TemplateMeta:
     """Build the metadata of a template from its cells and its id (path in the library)."""
     path = PurePosixPath(template_id)
-    markdown = [c.source for c in cells if c.cell_type == "markdown"]
+    markdown = header_cells(cells)
     title = _title(markdown) or path.stem.replace("_", " ").strip() or path.name
     tool, action = split_title(title)
     if not tool and len(path.parts) >= 3:

@@ -1,7 +1,10 @@
 """Searching the template index: what a user typed, ranked, filtered and counted.
 
 Searching ranks with ``bm25`` and per-column weights (title and tool above tags, description
-and body text); each word of the query matches as a prefix, so results follow typing.
+and body text); each word of the query matches as a prefix, so results follow typing, and
+every form of it (the prefix it shares with its porter stem: "scrape" finds "scraping"). A
+code token (``pd.read_csv``, ``gpt-4``) matches as a phrase of its words, so it is found
+whole, and each of its words alone finds it too.
 SQLite returns the matching rowids as one text, read into a bitmask; filters (tool, tags),
 facet counts and the ranking groups are ``&``, ``|`` and ``bit_count()`` against bitmasks
 of an in-memory :class:`Table` (per tool, tag and metadata word) that the index reloads when
@@ -13,13 +16,23 @@ from __future__ import annotations
 import heapq
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import InvalidInput
-from .table import Table, TemplateSummary, bit_string, fold, mask_of, rowids_of
+from .table import (
+    Table,
+    TemplateSummary,
+    bit_string,
+    exact_key,
+    fold,
+    mask_of,
+    rowids_of,
+    search_prefix,
+    stem,
+)
 
 #: bm25 weights of the FTS columns, in order: title, tool, tags, description, body.
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
@@ -43,18 +56,10 @@ MASK_SQL = _MASK_SQL.format("templates_fts")
 #: For a query that only looks at metadata (the first keystrokes): the small table.
 META_MASK_SQL = _MASK_SQL.format("templates_meta_fts")
 METADATA_COLUMNS = "title tool tags description"
-#: The metadata ranking groups, best first: (bm25 query over the group's columns, those
-#: columns). They query the metadata table, whose term lists are short.
-RANKING_GROUPS = (
-    (
-        _BM25_SQL.format("templates_meta_fts", "{}, {}, 0, 0".format(*COLUMN_WEIGHTS)),
-        "title tool",
-    ),
-    (
-        _BM25_SQL.format("templates_meta_fts", "{}, {}, {}, {}".format(*COLUMN_WEIGHTS)),
-        METADATA_COLUMNS,
-    ),
-)
+#: bm25 over the title and tool, and over the metadata: the ranking groups query the
+#: metadata table, whose term lists are short.
+TITLE_TOOL_BM25_SQL = _BM25_SQL.format("templates_meta_fts", "{}, {}, 0, 0".format(*COLUMN_WEIGHTS))
+METADATA_BM25_SQL = _BM25_SQL.format("templates_meta_fts", "{}, {}, {}, {}".format(*COLUMN_WEIGHTS))
 #: bm25 over every column, cell text included: for the last group, when matches are few.
 FULL_BM25_SQL = _BM25_SQL.format("templates_fts", ", ".join(map(str, COLUMN_WEIGHTS)))
 
@@ -92,31 +97,57 @@ class SearchPage:
         }
 
 
+def terms(text: str) -> list[list[str]]:
+    """What a user typed, split at spaces, each part as its folded words: ``"pd.read_csv
+    gmail"`` → ``[["pd", "read", "csv"], ["gmail"]]``."""
+    found = [words for chunk in text.split() if (words := fold(chunk))]
+    return found[:MAX_TERMS]
+
+
+def prefixes(text: str) -> list[str]:
+    """The prefixes the in-memory word bitmasks look for: each word as :func:`fts_query`
+    searches it (the words of a code token each, not as a phrase: close enough to order)."""
+    found: list[str] = []
+    for words in terms(text):
+        if len(words) > 1:
+            found += words
+        else:
+            found.append(words[0] if len(words[0]) < SHORT_PREFIX else search_prefix(words[0]))
+    return found
+
+
 def fts_query(text: str, columns: str = "", *, any_word: bool = False) -> str:
     """The FTS5 query of what a user typed: every word must match, each as a prefix.
 
     Words are quoted, so FTS5 operators (``AND``, ``NEAR``, ``*``, ``:``) typed by the user
-    are plain words and can never be a syntax error. A word shorter than
-    :data:`SHORT_PREFIX` letters (the first keystrokes of type-ahead) matches the title, tool
-    and tags only: as a prefix of body text it would match nearly every template.
-    ``columns`` (e.g. ``"title tool"``) limits every word to those columns; ``any_word``
-    matches templates with any of the words instead of all.
+    are plain words and can never be a syntax error. A word is searched as the prefix it
+    shares with its stem (:func:`.table.search_prefix`). A code token of several words
+    (``pd.read_csv``) is a phrase, its last word a prefix: FTS5 holds it as those words
+    side by side, and a phrase stays precise even when its words are short. A lone word
+    shorter than :data:`SHORT_PREFIX` letters (the first keystrokes of type-ahead) matches
+    the title, tool and tags only: as a prefix of body text it would match nearly every
+    template. ``columns`` (e.g. ``"title tool"``) limits every word to those columns;
+    ``any_word`` matches templates with any of the words instead of all.
     """
-    terms = []
-    for word in fold(text)[:MAX_TERMS]:
-        if columns:
-            terms.append(f'({{{columns}}} : "{word}"*)')
-        elif len(word) < SHORT_PREFIX:
-            terms.append(f'({{title tool tags}} : "{word}"*)')
+    found = []
+    for words in terms(text):
+        if len(words) > 1:
+            term = '"{}"*'.format(" ".join(words))
+        elif len(words[0]) < SHORT_PREFIX:
+            term = f'"{words[0]}"*'
+            columns_of_word = columns or "title tool tags"
+            found.append(f"({{{columns_of_word}}} : {term})")
+            continue
         else:
-            terms.append(f'"{word}"*')
-    return (" OR " if any_word else " AND ").join(terms)
+            term = f'"{search_prefix(words[0])}"*'
+        found.append(f"({{{columns}}} : {term})" if columns else term)
+    return (" OR " if any_word else " AND ").join(found)
 
 
 def metadata_only(text: str) -> bool:
     """True when :func:`fts_query` only looks at metadata columns (every word is short)."""
-    words = fold(text)[:MAX_TERMS]
-    return bool(words) and all(len(word) < SHORT_PREFIX for word in words)
+    found = terms(text)
+    return bool(found) and all(len(w) == 1 and len(w[0]) < SHORT_PREFIX for w in found)
 
 
 def match_mask(conn: sqlite3.Connection, sql: str, match: str) -> int:
@@ -191,11 +222,15 @@ def rank(
 ) -> list[int]:
     """The first ``count`` templates of ``filtered`` (a bitmask), best first.
 
-    Results come in three groups: every word in the title or tool; else every word in
-    the title, tool, tags or description (the metadata); else the rest (some words only
-    in cell text). Within a group: bm25 over the group's columns with
-    :data:`COLUMN_WEIGHTS`, then the title. bm25 alone saturates term frequency, so a
-    long body repeating a word could outrank a title naming it: the groups prevent that.
+    Results come in groups: the whole title or tool is the query (its words, or words of
+    the same stems); every word is a whole word of the title or tool ("send" is a word of
+    "SMTP - Send Email", only a prefix of "Sendinblue"); every word in the title or tool as
+    a prefix; every word in the title, tool, tags or description (the metadata); the rest
+    (some words only in cell text). Within the first two groups: the fewest title and tool
+    words beyond the query first (:meth:`.Table.closeness`), then the title. Within the
+    others: bm25 over the group's columns with :data:`COLUMN_WEIGHTS`, then the title.
+    bm25 alone saturates term frequency, so a long body repeating a word could outrank a
+    title naming it: the groups prevent that.
 
     bm25 costs one to two microseconds per template the group's query matches (whether
     or not the filters keep it), so a group is only ranked when the groups before it do
@@ -211,20 +246,30 @@ def rank(
     keys: list[tuple[int, float, int, int]] = []
     remaining = filtered
     title_rank = table.title_rank
-    words = fold(query)[:MAX_TERMS]
-    for group, (sql, columns) in enumerate(RANKING_GROUPS):
+    words = prefixes(query)
+    whole_words = [word for term in terms(query) for word in term]
+    stems = frozenset(stem(word) for word in whole_words)
+    # (the first two groups are ordered by closeness, no sql: see Table.closeness)
+    groups: tuple[tuple[Callable[[], int], str, str], ...] = (
+        (lambda: table.exact.get(exact_key(whole_words), 0), "", ""),
+        (lambda: table.title_tool_words.every_whole(whole_words), "", ""),
+        (lambda: table.title_tool_words.every(words), TITLE_TOOL_BM25_SQL, "title tool"),
+        (lambda: table.metadata_words.every(words), METADATA_BM25_SQL, METADATA_COLUMNS),
+    )
+    for group, (members_of, sql, columns) in enumerate(groups):
         if len(keys) >= count or not remaining:
             return _best(keys, count)
-        # Who is in the group: from the in-memory word bitmasks (no FTS5 query).
-        group_words = table.title_tool_words if group == 0 else table.metadata_words
-        members = group_words.every(words)
+        members = members_of()
         wanted = members & remaining
         if not wanted:
             continue
         if wanted.bit_count() == 1:  # nothing to order
             taken = [(wanted.bit_length() - 1, 0.0)]
             remaining &= ~wanted
-        elif members.bit_count() <= RANK_LIMIT:
+        elif not sql and wanted.bit_count() <= RANK_LIMIT:
+            taken = table.closeness(wanted, stems)
+            remaining &= ~wanted
+        elif sql and members.bit_count() <= RANK_LIMIT:
             taken = _take(conn, sql, fts_query(query, columns), wanted, count - len(keys))
             # (a row FTS5 did not return stays for the next group)
             remaining &= ~mask_of([rowid for rowid, _score in taken])
@@ -232,7 +277,7 @@ def rank(
             taken = [(rowid, 0.0) for rowid in table.by_title(wanted, count - len(keys))]
             remaining &= ~wanted
         keys += [(group, score, title_rank[rowid], rowid) for rowid, score in taken]
-    last = len(RANKING_GROUPS)
+    last = len(groups)
     if len(keys) >= count or not remaining:
         return _best(keys, count)
     if matched.bit_count() <= RANK_LIMIT:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..core.errors import InvalidInput, NaasError
 from ..core.paths import TEMPLATES_FOLDER, resolve_inside, validate_name
+from .names import is_text, readable
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,13 @@ def copy_tree(source: Path, target: Path, status: SourceStatus, stop: threading.
         if entry.name.startswith(".") or entry.name == "__pycache__":
             continue
         if entry.is_symlink():
-            status.skipped.append(f"{entry.name}: symbolic link")
+            status.skipped.append(f"{readable(entry.name)}: symbolic link")
+            continue
+        if not is_text(entry.name):
+            # Jupyter, the index and the events cannot name it: left out, and said so.
+            status.skipped.append(
+                f"{readable(entry.name)}: the name is not UTF-8 text (rename it in the source)"
+            )
             continue
         destination = target / entry.name
         if entry.is_dir(follow_symlinks=False):
@@ -196,7 +203,9 @@ def copy_tree(source: Path, target: Path, status: SourceStatus, stop: threading.
         elif entry.is_file(follow_symlinks=False):
             stat = entry.stat(follow_symlinks=False)
             if stat.st_size > MAX_FILE_BYTES:
-                status.skipped.append(f"{entry.name}: larger than {MAX_FILE_BYTES >> 20} MB")
+                status.skipped.append(
+                    f"{readable(entry.name)}: larger than {MAX_FILE_BYTES >> 20} MB"
+                )
                 continue
             shutil.copyfile(entry.path, destination, follow_symlinks=False)
             # Same mtime as the source, so an unchanged template is not re-read by the index.

@@ -34,6 +34,7 @@ from typing import Any
 
 from ..core.clock import to_version, utc_now
 from ..core.errors import Conflict
+from .names import readable
 from .sources import (
     DEFAULT_FOLDER,
     SourceError,
@@ -249,7 +250,7 @@ def _sync_one(
     except SyncCancelled:
         raise
     except (SourceError, OSError) as exc:
-        status.error = str(exc) if isinstance(exc, SourceError) else f"cannot copy: {exc}"
+        status.error = readable(str(exc) if isinstance(exc, SourceError) else f"cannot copy: {exc}")
         log.warning(
             "Template source %s (%s) failed: %s", source.name, redact(source.location), status.error
         )

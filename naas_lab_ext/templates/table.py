@@ -8,14 +8,16 @@ the number of matches.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import json
 import re
 import sqlite3
+import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .metadata import TemplateHeader, TemplateMeta, source_of
@@ -92,6 +94,76 @@ def fold(text: str) -> list[str]:
     return WORD.findall(bare)
 
 
+#: A stem shorter than this is not searched as a prefix: the word is, as typed ("news" stems
+#: to "new", which would find "newsletter" and "new" alike).
+MIN_STEM = 4
+_STEMMER_LOCK = threading.Lock()
+_STEMMER: list[sqlite3.Connection] = []
+
+
+def _stemmer() -> sqlite3.Connection:
+    """An in-memory FTS5 table with the porter tokenizer: SQLite's own stemmer, the one
+    FTS5 offers, with its vocabulary table giving each word's stem."""
+    if not _STEMMER:
+        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        conn.executescript(
+            "CREATE VIRTUAL TABLE words USING fts5(word, "
+            "tokenize = 'porter unicode61 remove_diacritics 2');"
+            "CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'instance');"
+        )
+        _STEMMER.append(conn)
+    return _STEMMER[0]
+
+
+def stems_of(words: Iterable[str]) -> dict[str, str]:
+    """The porter stem of each folded word (``"scraping"`` → ``"scrape"``, ``"emails"`` →
+    ``"email"``); a word the tokenizer does not see as one word is its own stem."""
+    unique = list(dict.fromkeys(words))
+    found: dict[str, str] = {word: word for word in unique}
+    if not unique:
+        return found
+    tokens: dict[int, list[str]] = defaultdict(list)
+    with _STEMMER_LOCK:
+        conn = _stemmer()
+        conn.execute("DELETE FROM words")
+        conn.executemany(
+            "INSERT INTO words (rowid, word) VALUES (?, ?)", enumerate(unique, start=1)
+        )
+        for doc, term in conn.execute("SELECT doc, term FROM stems ORDER BY doc, offset"):
+            tokens[doc].append(term)
+    for doc, terms in tokens.items():
+        if len(terms) == 1:
+            found[unique[doc - 1]] = terms[0]
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """The porter stem of one folded word (see :func:`stems_of`)."""
+    return stems_of([word])[word]
+
+
+@functools.lru_cache(maxsize=4096)
+def search_prefix(word: str) -> str:
+    """What a typed word is searched as, as a prefix: the part it shares with its stem
+    (``"scraping"`` and ``"scrape"`` → ``"scrap"``, ``"websites"`` → ``"websit"``), so every
+    form of the word matches; the word itself when that part would be too short. It is a
+    prefix of the word: whatever the word finds as a prefix, it finds too."""
+    stemmed = stem(word)
+    shared = 0
+    while shared < min(len(word), len(stemmed)) and word[shared] == stemmed[shared]:
+        shared += 1
+    prefix = word[:shared]
+    if prefix == stemmed and prefix.endswith("e"):
+        prefix = prefix[:-1]  # porter keeps a final e ("scrape"): "scraping" has none
+    return prefix if len(prefix) >= MIN_STEM else word
+
+
+def exact_key(words: Iterable[str]) -> str:
+    """Words compared as a whole title or tool: their stems, in order."""
+    return " ".join(stem(word) for word in words)
+
+
 #: The positions of the set bits of each byte value, to turn a bitmask back into rowids.
 _BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
 
@@ -134,10 +206,29 @@ class Words:
 
     masks: dict[str, int]
     sorted_words: list[str]
+    stem_masks: dict[str, int] = field(default_factory=dict)
+    """The templates with a word of each stem (``"email"``: "email", "emails", "emailing")."""
 
     @classmethod
-    def build(cls, rows: dict[str, list[int]]) -> Words:
-        return cls({word: mask_of(ids) for word, ids in rows.items()}, sorted(rows))
+    def build(cls, rows: dict[str, list[int]], stems: dict[str, str] | None = None) -> Words:
+        masks = {word: mask_of(ids) for word, ids in rows.items()}
+        stem_masks: dict[str, int] = defaultdict(int)
+        for word, mask in masks.items():
+            stem_masks[(stems or {}).get(word, word)] |= mask
+        return cls(masks, sorted(rows), dict(stem_masks))
+
+    def whole(self, word: str) -> int:
+        """The templates with ``word`` as a whole word, or a word of the same stem."""
+        return self.masks.get(word, 0) | self.stem_masks.get(stem(word), 0)
+
+    def every_whole(self, words: Sequence[str]) -> int:
+        """The templates with each of ``words`` as a whole word (or of the same stem)."""
+        found = -1
+        for word in words:
+            found &= self.whole(word)
+            if not found:
+                break
+        return max(found, 0)
 
     def starting_with(self, prefix: str) -> int:
         """The templates with a word starting with ``prefix`` (as FTS5's ``"prefix"*``)."""
@@ -187,6 +278,20 @@ class Table:
     """The words of the titles and tools (ranking group 0, without an FTS5 query)."""
     metadata_words: Words
     """The words of the titles, tools, tags and descriptions (ranking group 1)."""
+    exact: dict[str, int] = field(default_factory=dict)
+    """The templates whose whole title or tool is these words (:func:`exact_key`)."""
+    title_stems: dict[int, frozenset[str]] = field(default_factory=dict)
+    """The stems of the words of each template's title and tool."""
+
+    def closeness(self, mask: int, stems: frozenset[str]) -> list[tuple[int, float]]:
+        """(rowid, how many words of its title and tool are not in ``stems``) of each
+        template of ``mask``: fewer is a closer match ("Gmail - Send email" before
+        "LinkedIn - Send profile followers by email" for "send email")."""
+        empty: frozenset[str] = frozenset()
+        return [
+            (rowid, float(len(self.title_stems.get(rowid, empty) - stems)))
+            for rowid in rowids_of(mask)
+        ]
 
     def by_title(self, mask: int, count: int) -> list[int]:
         """The first ``count`` rowids of ``mask`` in title order."""
@@ -231,6 +336,17 @@ def load_table(conn: sqlite3.Connection) -> Table:
         for word in title_tool.union(fold(other)):
             metadata_rows[word].append(rowid)
     title_order = [rowid for _title, rowid in sorted(titles)]
+    stems = stems_of(metadata_rows)
+    exact_rows: dict[str, list[int]] = defaultdict(list)
+    title_stems: dict[int, frozenset[str]] = {}
+    for rowid, summary in summaries.items():
+        for name in {summary.title, summary.tool}:
+            key = " ".join(stems.get(word, word) for word in fold(name))
+            if key:
+                exact_rows[key].append(rowid)
+        title_stems[rowid] = frozenset(
+            stems.get(word, word) for word in fold(f"{summary.title} {summary.tool}")
+        )
     return Table(
         summary=summaries,
         title_order=title_order,
@@ -239,6 +355,8 @@ def load_table(conn: sqlite3.Connection) -> Table:
         tool_masks={key: mask_of(rows) for key, rows in tool_rows.items()},
         tag_masks={tag: mask_of(rows) for tag, rows in tag_rows.items()},
         all_mask=mask_of(title_order),
-        title_tool_words=Words.build(title_tool_rows),
-        metadata_words=Words.build(metadata_rows),
+        title_tool_words=Words.build(title_tool_rows, stems),
+        metadata_words=Words.build(metadata_rows, stems),
+        exact={key: mask_of(rows) for key, rows in exact_rows.items()},
+        title_stems=title_stems,
     )

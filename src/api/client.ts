@@ -1,6 +1,6 @@
 /**
  * The base of the capabilities' REST clients (products/api.ts, templates/api.ts...): the
- * server connection they share and its GET, POST and download calls.
+ * server connection they share and its GET, POST, PATCH, PUT, DELETE and download calls.
  */
 import { ServerConnection } from '@jupyterlab/services';
 
@@ -21,6 +21,33 @@ export class ApiClient {
     return requestAPI<T>(
       endpoint,
       { method: 'POST', body: JSON.stringify(body) },
+      this.serverSettings
+    );
+  }
+
+  /** PATCH a route with `body` as JSON and parse its JSON answer. */
+  protected patch<T>(endpoint: string, body: unknown): Promise<T> {
+    return requestAPI<T>(
+      endpoint,
+      { method: 'PATCH', body: JSON.stringify(body) },
+      this.serverSettings
+    );
+  }
+
+  /** PUT `body` as JSON to a route and parse its JSON answer. */
+  protected put<T>(endpoint: string, body: unknown): Promise<T> {
+    return requestAPI<T>(
+      endpoint,
+      { method: 'PUT', body: JSON.stringify(body) },
+      this.serverSettings
+    );
+  }
+
+  /** DELETE a route (its answer, usually empty, is ignored). */
+  protected async delete(endpoint: string): Promise<void> {
+    await requestAPI<unknown>(
+      endpoint,
+      { method: 'DELETE' },
       this.serverSettings
     );
   }

@@ -8,6 +8,7 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { IProduct, IProductsModel } from '../tokens';
+import { sectionTitle } from './sectionTitle';
 
 export abstract class ProductSection extends ReactWidget {
   constructor(
@@ -17,9 +18,11 @@ export abstract class ProductSection extends ReactWidget {
   ) {
     super();
     this.addClass(className);
-    this.title.label = label;
+    this._label = label;
+    this._updateTitle();
     // Each products refresh (poll tick) may bring new data: reload while visible.
     model.changed.connect(() => {
+      this._updateTitle();
       if (this.isVisible) {
         this._tick++;
       }
@@ -48,5 +51,13 @@ export abstract class ProductSection extends ReactWidget {
   /** The content for the selected product (null: none is selected). */
   protected abstract renderProduct(product: IProduct | null): JSX.Element;
 
+  /** The section's title names the selected product (Products may be folded). */
+  private _updateTitle(): void {
+    const { label, caption } = sectionTitle(this._label, this.model.selected);
+    this.title.label = label;
+    this.title.caption = caption;
+  }
+
   private _tick = 0;
+  private readonly _label: string;
 }

@@ -3,6 +3,7 @@
  */
 import { JSONObject } from '@lumino/coreutils';
 
+import { INotify } from '../api/types';
 import { RunStatus } from '../pipelines/types';
 
 /**
@@ -40,7 +41,8 @@ export interface IScheduleSpec {
   cron: string;
   timezone: string;
   parameters: JSONObject;
-  notify: JSONObject | null;
+  /** Who hears of its runs (null: the defaults, failures to notify_email_to). */
+  notify: INotify | null;
   catch_up: 'skip' | 'latest';
   overlap: 'skip' | 'queue';
 }

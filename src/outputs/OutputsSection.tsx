@@ -13,7 +13,7 @@ export class OutputsSection extends ProductSection {
   constructor(
     model: IProductsModel,
     private readonly service: OutputsService,
-    private readonly open: (path: string) => void
+    private readonly open: (path: string, title?: string) => void
   ) {
     super(model, 'naas-OutputsSection', 'Outputs');
   }

@@ -17,13 +17,26 @@ export interface IOutputsProps {
   product: string;
   /** Changes whenever the data may have changed (the panel's refresh tick). */
   tick: number;
+  /** Open a file in Lab; `title` names its tab (dataset and version, not just the file). */
   open: (path: string) => void;
   /** Save a blob as a file in the browser's downloads. */
   saveBlob: (blob: Blob, name: string) => void;
 }
 
+/** `latest`, or the version as a date: what tells two copies of one file apart. */
+export function versionLabel(version: string): string {
+  return version === 'latest' ? 'latest' : formatVersion(version);
+}
+
+/** Which copy of a file a version holds: `raw/orders, 2026-11-23 08:00:00 UTC`. */
+export function whichVersion(dataset: string, version: string): string {
+  return `${dataset}, ${versionLabel(version)}`;
+}
+
 function FileRow(props: {
   file: IOutputFile;
+  /** Which copy this is, for the buttons' labels: `raw/orders, latest`. */
+  which: string;
   onOpen: () => void;
   onDownload: () => void;
 }): JSX.Element {
@@ -36,14 +49,14 @@ function FileRow(props: {
       <span className="naas-Outputs-size">{formatBytes(file.size)}</span>
       <button
         className="naas-LinkButton"
-        aria-label={`Open ${file.name}`}
+        aria-label={`Open ${file.name} of ${props.which}`}
         onClick={props.onOpen}
       >
         Open
       </button>
       <button
         className="naas-LinkButton"
-        aria-label={`Download ${file.name}`}
+        aria-label={`Download ${file.name} of ${props.which}`}
         onClick={props.onDownload}
       >
         Download
@@ -60,12 +73,14 @@ function FileList(props: {
   open: (path: string) => void;
   download: (dataset: string, version: string, file: string) => void;
 }): JSX.Element {
+  const which = whichVersion(props.dataset, props.version);
   return (
     <ul className="naas-Outputs-files">
       {props.files.map(file => (
         <FileRow
           key={file.path}
           file={file}
+          which={which}
           onOpen={() => props.open(file.path)}
           onDownload={() =>
             props.download(props.dataset, props.version, file.name)

@@ -38,14 +38,24 @@ export interface IDataset {
   versions: IOutputVersion[];
 }
 
+/** An entry a listing left out (a symbolic link out of the Jupyter root), by its path. */
+export interface ISkippedEntry {
+  path: string;
+  reason: string;
+}
+
 /** GET /outputs */
 export interface IDatasetPage extends IPage {
   datasets: IDataset[];
   /** Versions kept per dataset for this product (0 keeps all). */
   keep_versions: number;
+  /** Entries left out; the server always sends the list. */
+  skipped?: ISkippedEntry[];
 }
 
 /** GET /outputs/versions */
 export interface IVersionPage extends IPage {
   versions: IOutputVersion[];
+  /** Entries left out; the server always sends the list. */
+  skipped?: ISkippedEntry[];
 }

@@ -22,6 +22,9 @@ export interface IPipelinePanelOptions {
   runLimit: number;
 }
 
+/** The class of a view's tab while its shown run goes on. */
+const LIVE_CLASS = 'naas-mod-live';
+
 /** A DOM id for the view of a notebook path. */
 export function pipelineWidgetId(path: string): string {
   return `naas-pipeline-${path.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -37,6 +40,9 @@ export class PipelinePanel extends ReactWidget {
     this.title.caption = `Pipeline ${options.path}`;
     this.title.icon = productIcon;
     this.title.closable = true;
+    // Focusable itself: an activation gives it the focus even before React has drawn its
+    // buttons, so the shell's current widget is always the view on show (see below).
+    this.node.tabIndex = -1;
     this._open = options.open;
     this.model = new PipelineModel({
       service: options.service,
@@ -77,7 +83,14 @@ export class PipelinePanel extends ReactWidget {
   protected onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
     if (!this.node.contains(document.activeElement)) {
-      this.node.querySelector<HTMLElement>('[tabindex="0"], button')?.focus();
+      // The shell's current widget follows the focus. A view just created has not drawn
+      // its buttons yet: without this fallback the focus (and "current") stayed on the
+      // widget before it, e.g. the notebook the view was opened from, which the saved
+      // layout then named and a reload brought back in front of the view.
+      const target =
+        this.node.querySelector<HTMLElement>('[tabindex="0"], button') ??
+        this.node;
+      target.focus();
     }
   }
 
@@ -99,8 +112,14 @@ export class PipelinePanel extends ReactWidget {
       pipeline?.product,
       pipeline?.name
     );
-    const live = isLive(run);
-    this.title.className = live ? 'naas-mod-live' : '';
+    // Only our class: the shell marks the current and active tabs on the same title.
+    const others = this.title.className
+      .split(/\s+/)
+      .filter(name => name && name !== LIVE_CLASS);
+    this.title.className = [
+      ...others,
+      ...(isLive(run) ? [LIVE_CLASS] : [])
+    ].join(' ');
     this.title.caption =
       `Pipeline ${this.path}` +
       (run ? `\nRun ${run.id}: ${statusInfo(run.status).label}` : '');

@@ -43,6 +43,16 @@ function StepError(props: { step: IRunStep }): JSX.Element | null {
   );
 }
 
+/** What the Kind line says: `fails` marks a DummyErrorStep (a placeholder that fails). */
+export function kindLabel(kind: string, fails = false): string {
+  if (kind === 'dummy') {
+    return fails
+      ? 'placeholder that fails (DummyErrorStep)'
+      : 'placeholder (DummyStep)';
+  }
+  return kind;
+}
+
 export function StepDetails(props: {
   name: string;
   definition: IDagStep | undefined;
@@ -64,11 +74,7 @@ export function StepDetails(props: {
       <dl className="naas-StepDetails-facts">
         <dt>Kind</dt>
         <dd>
-          {kind === 'dummy'
-            ? 'placeholder (DummyStep)'
-            : kind === 'notebook'
-              ? 'notebook'
-              : kind}
+          {kindLabel(kind, definition?.fails === true)}
           {role === 'on_error' ? ', error handler' : ''}
         </dd>
         {notebook ? (
@@ -95,6 +101,14 @@ export function StepDetails(props: {
           <>
             <dt>Attempts</dt>
             <dd>{step.attempts}</dd>
+          </>
+        ) : null}
+        {step?.worker ? (
+          <>
+            <dt>Ran on</dt>
+            <dd>
+              <code title="The Dask worker that ran it">{step.worker}</code>
+            </dd>
           </>
         ) : null}
         {!run && definition ? (

@@ -30,6 +30,21 @@ export interface IPipelineModelOptions {
   isVisible?: () => boolean;
 }
 
+/** The steps and links of a DAG or run, comparable as a string. */
+export function stepShape(
+  steps: readonly {
+    name: string;
+    upstream: readonly string[];
+    on_error: readonly string[];
+  }[]
+): string {
+  return JSON.stringify(
+    steps
+      .map(s => [s.name, [...s.upstream].sort(), [...s.on_error].sort()])
+      .sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1))
+  );
+}
+
 /** What the view is doing on the user's behalf. */
 export type Busy = 'starting' | 'cancelling' | null;
 
@@ -150,8 +165,25 @@ export class PipelineModel {
     this._loading = true;
     this._emit();
     try {
+      const before = this._pipeline?.dag;
       this._pipeline = await this.service.getPipeline(this.path);
       this._loadError = null;
+      const dag = this._pipeline.dag;
+      const shown = this._run;
+      // The notebook was edited: a finished run of the earlier steps no longer says what
+      // the pipeline is; show the new definition (the runs stay listed to pick).
+      if (
+        before &&
+        dag &&
+        stepShape(before.steps) !== stepShape(dag.steps) &&
+        shown &&
+        !isLive(shown) &&
+        shown.steps.length &&
+        stepShape(shown.steps) !== stepShape(dag.steps)
+      ) {
+        this._runChosen = true;
+        this._showRun(null);
+      }
     } catch (reason) {
       this._loadError = errorMessage(reason);
     } finally {
@@ -302,6 +334,12 @@ export class PipelineModel {
 
   /** Show `run`, update it in the list, and follow it while it is live. */
   private _showRun(run: IRun | null): void {
+    const shown = this._run;
+    if (run && shown?.id === run.id && !isLive(shown) && isLive(run)) {
+      // An answer sent before the run ended (a cancel's, overtaken by the poll that saw
+      // it end): a run never goes back to live, so the newer state stays.
+      return;
+    }
     this._run = run;
     if (run) {
       this._runs = this._runs.map(r => (r.id === run.id ? run : r));

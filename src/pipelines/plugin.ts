@@ -21,14 +21,21 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { JSONObject, ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
+import { openDocument } from '../opening';
 import { TEMPLATES_FOLDER } from '../paths';
 import {
   followSettings,
   notifyError,
   productsToChoose
 } from '../pluginHelpers';
-import { CommandIDs, INaasLab, PIPELINES_PLUGIN_ID } from '../tokens';
+import {
+  CommandIDs,
+  INaasLab,
+  IRunNotices,
+  PIPELINES_PLUGIN_ID
+} from '../tokens';
 import { PipelinesService } from './api';
+import { notPipelineMessage, PipelineNotebooks } from './detect';
 import { PipelineChooserBody } from './PipelineChooser';
 import { PipelinePanel } from './PipelinePanel';
 import { PipelinesSection } from './PipelinesSection';
@@ -58,7 +65,8 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     ILayoutRestorer,
     IDefaultFileBrowser,
-    ISettingRegistry
+    ISettingRegistry,
+    IRunNotices
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -67,7 +75,8 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     fileBrowser: IDefaultFileBrowser | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    notices: IRunNotices | null
   ) => {
     const { products } = naas;
     const service = new PipelinesService(naas.serverSettings);
@@ -87,6 +96,10 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
       if (!settings.notifyRunEnd) {
         return;
       }
+      // The Manager's failure toasts may have shown this run already: one toast a run.
+      if (notices && !notices.claim(run.id)) {
+        return;
+      }
       const info = statusInfo(run.status);
       const failed = run.steps
         .filter(s => s.status === 'FAILED')
@@ -98,16 +111,27 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         `${info.label.toLowerCase()}` +
         (failed.length ? ` at ${failed.join('; ')}` : '') +
         (run.error ? `: ${run.error}` : '');
+      const actions = panel.isDisposed
+        ? []
+        : [
+            {
+              label: 'Show',
+              callback: () => app.shell.activateById(panel.id)
+            }
+          ];
+      if (
+        run.status !== 'SUCCEEDED' &&
+        app.commands.hasCommand(CommandIDs.openManager)
+      ) {
+        actions.push({
+          label: 'Open in Manager',
+          callback: () =>
+            void app.commands.execute(CommandIDs.openManager, { run: run.id })
+        });
+      }
       const options = {
         autoClose: run.status === 'SUCCEEDED' ? 5000 : (false as const),
-        actions: panel.isDisposed
-          ? []
-          : [
-              {
-                label: 'Show',
-                callback: () => app.shell.activateById(panel.id)
-              }
-            ]
+        actions
       };
       if (run.status === 'SUCCEEDED') {
         Notification.success(text, options);
@@ -127,22 +151,22 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         last && !last.isDisposed && last.isAttached
           ? { mode: 'tab-after', ref: last.id }
           : { mode: 'split-right', ref: panel.id };
-      const widget = docManager.openOrReveal(
-        path,
-        undefined,
-        undefined,
-        options
-      );
+      const widget = openDocument(docManager, path, undefined, options);
       if (widget) {
         opened.set(panel, widget);
       }
     };
 
-    /** The view of `path`: revealed if open, else created. */
-    const openView = (path: string): PipelinePanel => {
+    /**
+     * The view of `path`: revealed if open, else created. While the layout is restored
+     * (`activate` false) it is only added: the restorer alone says which tab is in front.
+     */
+    const openView = (path: string, activate = true): PipelinePanel => {
       const existing = tracker.find(w => w.path === path);
       if (existing) {
-        app.shell.activateById(existing.id);
+        if (activate) {
+          app.shell.activateById(existing.id);
+        }
         return existing;
       }
       const panel: PipelinePanel = new PipelinePanel({
@@ -153,29 +177,23 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         runLimit: settings.runLimit
       });
       panel.model.runFinished.connect((_, run) => notifyEnd(panel, run));
-      app.shell.add(panel, 'main');
+      app.shell.add(panel, 'main', { activate });
       void tracker.add(panel);
-      app.shell.activateById(panel.id);
+      if (activate) {
+        app.shell.activateById(panel.id);
+      }
       return panel;
     };
 
+    /** Pipeline notebooks, known as the file browser lists them. */
+    const pipelineNotebooks = new PipelineNotebooks(
+      app.serviceManager.contents
+    );
+
     /** Refuse a notebook that creates no Pipeline: reading it would run all of it. */
     const checkPipelineNotebook = async (path: string): Promise<void> => {
-      if (!path.endsWith('.ipynb')) {
-        throw new Error(
-          `${path} is not a notebook: open a pipeline notebook (.ipynb).`
-        );
-      }
-      const model = await app.serviceManager.contents.get(path, {
-        type: 'notebook',
-        content: true
-      });
-      if (!isPipelineNotebook(model.content)) {
-        throw new Error(
-          `${path} is not a pipeline notebook: none of its code cells creates a ` +
-            "`Pipeline()`. Open the product's models/__pipeline__.ipynb, or create a " +
-            'pipeline in this notebook first.'
-        );
+      if (!path.endsWith('.ipynb') || !(await pipelineNotebooks.check(path))) {
+        throw new Error(notPipelineMessage(path));
       }
     };
 
@@ -218,6 +236,10 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         );
       });
     };
+
+    /** In the file browser: a notebook of a product, not known to be no pipeline. */
+    const offeredInFileBrowser = (path: string | null): boolean =>
+      mayBePipeline(path) && pipelineNotebooks.known(path as string) !== false;
 
     /** Ask which pipeline of which product (preselecting the current notebook's). */
     const choosePipeline = async (action: string): Promise<string | null> => {
@@ -272,10 +294,19 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
       return path;
     };
 
+    // Read the listed folder's notebooks ahead, so the menu knows which are pipelines.
+    const scanFolder = (): void => {
+      if (fileBrowser) {
+        void pipelineNotebooks.scan(fileBrowser.model.items(), mayBePipeline);
+      }
+    };
+    fileBrowser?.model.refreshed.connect(scanFolder);
+    products.changed.connect(scanFolder);
+
     /** Where the commands are offered: on a pipeline notebook in context menus. */
     const offeredFor = (args: ReadonlyPartialJSONObject): boolean =>
       args.fromFileBrowser
-        ? mayBePipeline(selectedFile())
+        ? offeredInFileBrowser(selectedFile())
         : args.fromCurrent
           ? currentIsPipeline()
           : true;
@@ -290,7 +321,7 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         try {
           const path = await targetOf(args, 'Open');
           if (path) {
-            openView(path);
+            openView(path, !args.restoring);
           }
         } catch (reason) {
           if (!args.restoring) {

@@ -3,7 +3,7 @@
  */
 import { JSONObject, JSONValue } from '@lumino/coreutils';
 
-import { IPage } from '../api/types';
+import { INotify, IPage } from '../api/types';
 
 /** Status of a run. INTERRUPTED: the process running it died before it ended. */
 export type RunStatus =
@@ -30,6 +30,8 @@ export interface IDagStep {
   kernel_name?: string | null;
   /** Delay of a dummy step (seconds). */
   delay?: number;
+  /** A DummyErrorStep: a placeholder that fails on purpose (to try on_error wiring). */
+  fails?: boolean;
 }
 
 export interface IDagLink {
@@ -104,6 +106,8 @@ export interface IRunStep {
   detail: string;
   upstream: string[];
   on_error: string[];
+  /** Where its last attempt ran, when the executor says (a Dask worker); null: locally. */
+  worker?: string | null;
 }
 
 /** GET /runs/{id}, POST /runs, POST /runs/{id}/cancel */
@@ -127,6 +131,10 @@ export interface IRun {
   /** Folder of the executed notebooks, relative to the Jupyter root. */
   output_dir: string | null;
   cancel_requested: boolean;
+  /** The deployment a production (scheduled) run executed; null otherwise. */
+  deployment_id: string | null;
+  /** Who hears of this run (its schedule's rules, or POST runs' `notify`). */
+  notify: INotify | null;
   /** Empty while PENDING; then every step in a run order. */
   steps: IRunStep[];
 }

@@ -113,6 +113,22 @@ export function ProductForm(props: IProductFormProps): JSX.Element {
   );
   const [busy, setBusy] = React.useState(false);
   const [failure, setFailure] = React.useState<string | null>(null);
+  const formNode = React.useRef<HTMLFormElement>(null);
+  // Bumped by a refused submit: the first field at fault (or the failure) gets the focus,
+  // which brings it into view in a scrolled sidebar section.
+  const [focusRequest, setFocusRequest] = React.useState(0);
+  React.useEffect(() => {
+    if (!focusRequest || !formNode.current) {
+      return;
+    }
+    const target = formNode.current.querySelector<HTMLElement>(
+      '[aria-invalid="true"], .naas-Form-failure'
+    );
+    if (target) {
+      target.focus();
+      target.scrollIntoView?.({ block: 'nearest' });
+    }
+  }, [focusRequest]);
 
   const update = (name: keyof IProductForm, value: string): void => {
     const next = { ...form, [name]: value };
@@ -135,7 +151,11 @@ export function ProductForm(props: IProductFormProps): JSX.Element {
     setTouched(true);
     const found = validateForm(form);
     setErrors(found);
-    if (Object.keys(found).length > 0 || !props.onSubmit) {
+    if (Object.keys(found).length > 0) {
+      setFocusRequest(n => n + 1);
+      return;
+    }
+    if (!props.onSubmit) {
       return;
     }
     setBusy(true);
@@ -153,6 +173,7 @@ export function ProductForm(props: IProductFormProps): JSX.Element {
       } else {
         setFailure(err.message ?? String(error));
       }
+      setFocusRequest(n => n + 1);
     } finally {
       setBusy(false);
     }
@@ -176,6 +197,7 @@ export function ProductForm(props: IProductFormProps): JSX.Element {
 
   return (
     <form
+      ref={formNode}
       className="naas-Form"
       aria-label="New data product"
       noValidate
@@ -203,7 +225,7 @@ export function ProductForm(props: IProductFormProps): JSX.Element {
         hint: 'Optional folder under the Jupyter root, e.g. products.'
       })}
       {failure ? (
-        <div className="naas-Form-failure" role="alert">
+        <div className="naas-Form-failure" role="alert" tabIndex={-1}>
           {failure}
         </div>
       ) : null}

@@ -111,7 +111,9 @@ export function ProductListView(props: IProductListProps): JSX.Element {
                 <span className="naas-ProductList-name">
                   {product.manifest?.title ?? product.path}
                 </span>
-                <span className="naas-ProductList-path">{product.path}</span>
+                <span className="naas-ProductList-path" title={product.path}>
+                  {product.path}
+                </span>
               </li>
             );
           })}

@@ -9,10 +9,12 @@ import {
   addIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { productIcon } from '../icons';
+import { panelFocusTarget } from './accordion';
 import { OutputsService } from '../outputs/api';
 import { OutputsSection } from '../outputs/OutputsSection';
 import { IProductAction } from '../tokens';
@@ -143,10 +145,24 @@ export class SidebarPanel extends SidePanel {
     this.rebalance();
   }
 
+  /** Shown from the palette or a command: the keyboard focus comes into the panel. */
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    if (this.node.contains(document.activeElement)) {
+      return;
+    }
+    panelFocusTarget(this.node)?.focus();
+  }
+
   /** Add a button to the selected product's details (after Open README, Open setup). */
   addProductAction(action: IProductAction): void {
     this._actions.push(action);
     this.products.update();
+  }
+
+  /** Add an item to the toolbar, after Refresh and New. */
+  addToolbarItem(name: string, item: Widget): void {
+    this.toolbar.addItem(name, item);
   }
 
   /** Give every expanded section its share of the height (Templates a double one). */

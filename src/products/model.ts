@@ -6,6 +6,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, errorMessage } from '../api/errors';
+import { IStoreStatus } from '../api/types';
 import { IProduct, IProductsModel } from '../tokens';
 import { ProductsService } from './api';
 import { ICreatedProduct, IProductSpec } from './types';
@@ -13,7 +14,7 @@ import { ICreatedProduct, IProductSpec } from './types';
 /** Where the connection to the server extension stands. */
 export type ServerState =
   | { kind: 'checking' }
-  | { kind: 'ready'; version: string }
+  | { kind: 'ready'; version: string; store?: IStoreStatus | null }
   | { kind: 'mismatch'; version: string; expected: string }
   | { kind: 'missing'; message: string };
 
@@ -85,7 +86,7 @@ export class ProductsModel implements IProductsModel {
       const status = await this.service.status();
       this._server =
         status.version === this.frontendVersion
-          ? { kind: 'ready', version: status.version }
+          ? { kind: 'ready', version: status.version, store: status.store }
           : {
               kind: 'mismatch',
               version: status.version,

@@ -14,6 +14,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { productIcon } from '../icons';
+import { openDocument } from '../opening';
 import { OutputsService } from '../outputs/api';
 import { followSettings } from '../pluginHelpers';
 import { CommandIDs, INaasLab, PLUGIN_ID } from '../tokens';
@@ -79,7 +80,7 @@ export const productsPlugin: JupyterFrontEndPlugin<INaasLab> = {
     });
     const open = (path: string): void => {
       const factory = path.endsWith('.md') ? settings.readmeViewer : undefined;
-      docManager.openOrReveal(path, factory);
+      openDocument(docManager, path, factory);
     };
     const create = async (form: IProductForm): Promise<void> => {
       const created = await model.create(toSpec(form));
@@ -171,12 +172,18 @@ export const productsPlugin: JupyterFrontEndPlugin<INaasLab> = {
         app.shell.activateById(PANEL_ID);
         panel.expand(widget);
       },
-      addProductAction: action => panel.addProductAction(action)
+      addProductAction: action => panel.addProductAction(action),
+      addToolbarItem: (name, item) => panel.addToolbarItem(name, item)
     };
 
     void model.checkServer().then(state => {
       if (state.kind === 'missing') {
         Notification.error(state.message, { autoClose: false });
+      } else if (state.kind === 'ready' && state.store?.error) {
+        // Runs, jobs, deployments and events answer 503 until it is fixed.
+        Notification.error(`naas_lab_ext: ${state.store.error}`, {
+          autoClose: false
+        });
       } else if (state.kind === 'mismatch') {
         Notification.warning(
           `naas_lab_ext: the server part is ${state.version}, this page ${state.expected}. ` +

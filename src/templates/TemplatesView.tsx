@@ -174,7 +174,8 @@ export function TemplatesView(props: ITemplatesViewProps): JSX.Element {
           ref={input}
           type="search"
           className="jp-mod-styled naas-Form-input"
-          placeholder="Search templates (e.g. csv, slack, chart)"
+          placeholder="e.g. csv, slack, chart"
+          title="Search templates: words of their title, tool, tags, description or code"
           aria-label="Search templates"
           value={typed}
           onChange={e => setTyped(e.target.value)}
@@ -245,16 +246,34 @@ export function TemplatesView(props: ITemplatesViewProps): JSX.Element {
         <button
           className="jp-mod-styled jp-mod-accept naas-Button"
           disabled={!current || busy !== null}
+          aria-label={busy === 'open' ? undefined : 'Open in Lab'}
+          title="Copy the template to the root and open it"
           onClick={() => void act('open', props.onOpenInLab)}
         >
-          {busy === 'open' ? 'Opening…' : 'Open in Lab'}
+          {busy === 'open' ? (
+            'Opening…'
+          ) : (
+            <>
+              <span className="naas-mod-long">Open in Lab</span>
+              <span className="naas-mod-short">Open</span>
+            </>
+          )}
         </button>
         <button
           className="jp-mod-styled naas-Button"
           disabled={!current || busy !== null}
+          aria-label={busy === 'add' ? undefined : 'Add to models'}
+          title="Copy the template into a data product's models/ folder"
           onClick={() => void act('add', props.onAddToModels)}
         >
-          {busy === 'add' ? 'Adding…' : 'Add to models'}
+          {busy === 'add' ? (
+            'Adding…'
+          ) : (
+            <>
+              <span className="naas-mod-long">Add to models</span>
+              <span className="naas-mod-short">To models</span>
+            </>
+          )}
         </button>
       </div>
       <div className="naas-Templates-status" role="status" aria-live="polite">

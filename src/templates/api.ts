@@ -4,6 +4,7 @@
 import { ApiClient } from '../api/client';
 import { encodePath, query } from '../api/request';
 import {
+  IAddedRequirements,
   ICopiedTemplate,
   ITemplateDetail,
   ITemplatePage,
@@ -35,6 +36,17 @@ export class TemplatesService extends ApiClient {
   /** Copy a template into a product's models/ folder. */
   addTemplateToModels(id: string, product: string): Promise<ICopiedTemplate> {
     return this.post<ICopiedTemplate>('templates/add-to-models', {
+      id,
+      product
+    });
+  }
+
+  /** Add the packages the template needs to the product's requirements.txt. */
+  addTemplateRequirements(
+    id: string,
+    product: string
+  ): Promise<IAddedRequirements> {
+    return this.post<IAddedRequirements>('templates/requirements', {
       id,
       product
     });

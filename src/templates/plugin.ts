@@ -14,8 +14,14 @@ import {
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { Widget } from '@lumino/widgets';
 
 import { templateIdOf } from '../paths';
+import {
+  hiddenCommands,
+  inTemplates as inTemplatesFolder,
+  templateSaveNotice
+} from './readonly';
 import {
   followSettings,
   notifyError,
@@ -23,6 +29,7 @@ import {
 } from '../pluginHelpers';
 import { CommandIDs, INaasLab, TEMPLATES_PLUGIN_ID } from '../tokens';
 import { TemplatesService } from './api';
+import { requirementsOffer } from './requirements';
 import { TemplatePreview } from './TemplatePreview';
 import { TemplatesSection } from './TemplatesSection';
 import { ITemplateSummary } from './types';
@@ -104,6 +111,33 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
       Notification.success(`Added "${template.title}" to ${target}/models`, {
         autoClose: 4000
       });
+      const offer = requirementsOffer(copied);
+      if (offer) {
+        Notification.info(offer, {
+          autoClose: false,
+          actions: [
+            {
+              label: 'Add to requirements.txt',
+              caption: (copied.missing_requirements ?? []).join('\n'),
+              callback: () =>
+                void service
+                  .addTemplateRequirements(
+                    template.id,
+                    copied.product ?? target
+                  )
+                  .then(added =>
+                    Notification.success(
+                      added.added.length
+                        ? `Added ${added.added.join(', ')} to ${added.path}`
+                        : `${added.path} lists them already`,
+                      { autoClose: 4000 }
+                    )
+                  )
+                  .catch(report)
+            }
+          ]
+        });
+      }
       void products.refresh().catch(() => undefined);
     };
 
@@ -239,6 +273,66 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
     ]) {
       palette?.addItem({ command, category: 'Data Products' });
     }
+
+    // __templates__ is read-only: its menus leave out what the server would refuse...
+    if (fileBrowser) {
+      const markFolder = (): void => {
+        fileBrowser.node.classList.toggle(
+          'naas-mod-templatesFolder',
+          inTemplatesFolder(fileBrowser.model.path)
+        );
+      };
+      fileBrowser.model.pathChanged.connect(markFolder);
+      markFolder();
+      // Before the application's own listener opens the menu (the item is selected by now).
+      fileBrowser.node.addEventListener('contextmenu', () => {
+        const selected = [...fileBrowser.selectedItems()].map(i => i.path);
+        document.body.dataset.naasHide = hiddenCommands(
+          fileBrowser.model.path,
+          selected
+        ).join(' ');
+      });
+      document.addEventListener(
+        'contextmenu',
+        event => {
+          if (!fileBrowser.node.contains(event.target as Node)) {
+            delete document.body.dataset.naasHide;
+          }
+        },
+        true
+      );
+    }
+    // ...and a refused save points to Open in Lab.
+    Notification.manager.changed.connect((_, change) => {
+      if (change.type !== 'added') {
+        return;
+      }
+      const widget = app.shell.currentWidget as
+        (Widget & { context?: { path?: string } }) | null;
+      const notice = templateSaveNotice(
+        change.notification.message,
+        widget?.context?.path ?? null
+      );
+      if (notice) {
+        Notification.manager.update({
+          id: change.notification.id,
+          message: notice.message,
+          type: 'warning',
+          autoClose: 8000,
+          actions: [
+            {
+              label: 'Open in Lab',
+              caption:
+                'Copy the template to the root under a free name and open it',
+              callback: () =>
+                void app.commands.execute(CommandIDs.openTemplate, {
+                  id: notice.templateId
+                })
+            }
+          ]
+        });
+      }
+    });
 
     followSettings(settingRegistry, TEMPLATES_PLUGIN_ID, settings => {
       previewOnSelect = settings.get('previewOnSelect').composite as boolean;

@@ -61,6 +61,19 @@ export interface ICopiedTemplate {
   /** Path of the new notebook, to open. */
   path: string;
   product: string | null;
+  /** Add to models: the packages the template needs, e.g. `pandas>=2.0`. */
+  requirements?: string[];
+  /** ...and those the product's requirements.txt does not list yet. */
+  missing_requirements?: string[];
+}
+
+/** The answer of adding a template's requirements to a product's requirements.txt. */
+export interface IAddedRequirements {
+  /** The requirements.txt, relative to the root. */
+  path: string;
+  requirements: string[];
+  /** The lines added (empty: the file listed them all). */
+  added: string[];
 }
 
 export interface ITemplateSourceStatus {

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from naas_lab_ext.core.errors import InvalidInput, NotFound
-from naas_lab_ext.core.paths import resolve_inside, to_api_path, validate_name
+from naas_lab_ext.core.errors import Forbidden, InvalidInput, NotFound
+from naas_lab_ext.core.paths import (
+    MAX_PATH_BYTES,
+    TEMPLATES_FOLDER,
+    refuse_read_only,
+    resolve_inside,
+    to_api_path,
+    validate_name,
+)
 
 
 @pytest.mark.parametrize("name", ["sales", "sales-report", "Sales_2026", "a", "v1.2", "x" * 64])
@@ -88,3 +95,79 @@ def test_must_exist(tmp_path: Path) -> None:
 def test_to_api_path(tmp_path: Path) -> None:
     assert to_api_path(tmp_path, tmp_path) == ""
     assert to_api_path(tmp_path, tmp_path / "a" / "b") == "a/b"
+
+
+# -- names no file system takes, and loops: a 400 naming the field, never an OSError ------------
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("a" * 256, "256 bytes"),
+        ("sales/" + "é" * 128, "256 bytes"),  # 128 characters, 256 bytes
+        ("日本語" * 86 + "/x", "bytes"),
+        ("a\x00b", "NUL"),
+        ("a\r\nb", "control character"),
+        ("a\x1bb", "control character"),
+        ("a\x85b", "control character"),
+        ("sales/\ud800", "lone surrogate"),
+        ("a/" * 200, "levels"),
+        (("b" * 250 + "/") * 17, "bytes"),
+    ],
+)
+def test_unusable_names_are_refused_naming_the_field(tmp_path: Path, path: str, words: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        resolve_inside(tmp_path, path, field="parent")
+    assert info.value.field == "parent"
+    assert words in info.value.message
+    info.value.message.encode("utf-8")  # the message itself is valid text
+
+
+def test_255_bytes_is_still_a_name(tmp_path: Path) -> None:
+    assert resolve_inside(tmp_path, "é" * 127 + "a") == tmp_path / ("é" * 127 + "a")
+
+
+def test_a_path_too_long_under_the_root_is_refused(tmp_path: Path) -> None:
+    # Given a path short enough alone, too long once joined to the root's own path
+    path = "/".join(["d" * 200] * 20) + "/" + "e" * 60
+    assert len(path) < MAX_PATH_BYTES < len(str(tmp_path)) + len(path)
+    with pytest.raises(InvalidInput, match="too long"):
+        resolve_inside(tmp_path, path)
+
+
+def test_a_loop_of_symlinks_is_refused_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    for path in ("loop", "loop/x"):
+        with pytest.raises(InvalidInput, match="cannot be used") as info:
+            resolve_inside(tmp_path, path, field="product")
+        assert info.value.field == "product"
+
+
+# -- the read-only templates folder, on the real path -----------------------------------------
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """A root with __templates__/src, a link to the folder and a link to a folder inside it."""
+    (tmp_path / TEMPLATES_FOLDER / "src").mkdir(parents=True)
+    (tmp_path / "tpl").symlink_to(tmp_path / TEMPLATES_FOLDER)
+    (tmp_path / "src-link").symlink_to(tmp_path / TEMPLATES_FOLDER / "src")
+    (tmp_path / "mine").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["__templates__", "__templates__/new", "tpl", "tpl/new/deeper", "src-link", "src-link/x"],
+)
+def test_paths_into_the_templates_folder_are_read_only(linked: Path, path: str) -> None:
+    target = resolve_inside(linked, path, field="parent")
+    with pytest.raises(Forbidden, match="read-only") as info:
+        refuse_read_only(linked, target, [TEMPLATES_FOLDER], field="parent", spelled=path)
+    assert info.value.field == "parent"
+    assert path in info.value.message
+
+
+@pytest.mark.parametrize("path", ["", "mine", "mine/new", "__templates__x", "tpl-not"])
+def test_other_paths_are_writable(linked: Path, path: str) -> None:
+    refuse_read_only(linked, resolve_inside(linked, path), [TEMPLATES_FOLDER], field="parent")

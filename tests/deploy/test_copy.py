@@ -85,7 +85,7 @@ def test_a_dependency_is_a_path_of_the_product(product: Path, tmp_path: Path) ->
         ("", "Give the dependency"),
         ("assets/\x00", "not a usable dependency path"),
         ("a" * 4096, "not a usable dependency path"),
-        ("a" * 300, "longer than 255 bytes"),
+        ("a" * 300, "is 300 bytes long"),
         ("outputs/raw", "never part of a production copy"),
         (".git/config", "never part of a production copy"),
         ("assets/nothing.png", "does not exist in the product"),

@@ -109,6 +109,30 @@ def test_a_writer_killed_mid_write_leaves_no_version_and_latest_intact(product: 
     assert len(check_invariants(product)) == 2
 
 
+def test_a_killed_writers_leftover_goes_without_waiting_for_a_save(product: Path) -> None:
+    # Given a writer killed mid-write (its partial data in a hidden temporary file)
+    store = OutputStore(product, environ={})
+    first = store.save(payload(1, 0, 1000), NAME)
+    folder = product / "outputs/raw/blob"
+    process = writer(product, NAME, "--slow", "--size", "2000000", "--tag", "2")
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 30
+    while (temp := visible_temp(folder)) is None:
+        assert time.monotonic() < deadline, "the writer never started writing"
+        time.sleep(0.01)
+    # and another one writing meanwhile (this process: alive)
+    live = files.temp_path(folder, "blob.bin")
+    live.write_bytes(b"being written")
+    kill(process)
+    # When the server's housekeeping cleans the outputs (no save of this dataset comes)
+    removed = store.remove_stale_temporaries()
+    # Then the dead writer's file is gone, the live one's kept, the versions untouched
+    assert removed == [f"raw/blob/{temp.name}"]
+    assert not temp.exists() and live.exists()
+    assert check_invariants(product) == [first.version]
+    live.unlink()
+
+
 @pytest.mark.parametrize("point", ["before-latest", "latest-temp"])
 def test_a_writer_killed_while_publishing_leaves_everything_whole(
     product: Path, point: str

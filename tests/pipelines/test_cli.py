@@ -152,7 +152,7 @@ def test_runs_list_show_and_cancel(
     assert out.startswith(f"{run.run_id}\tSUCCEEDED")
     assert "\tsales\tweekly\t" in out
     assert main(["--root", str(tmp_path), "runs", "list", "--json", "--pipeline", "other"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"runs": [], "total": 0}
+    assert json.loads(capsys.readouterr().out) == {"runs": [], "total": 0, "next_before": None}
     assert main(["--root", str(tmp_path), "runs", "show", run.run_id]) == 0
     assert "SUCCEEDED   a" in capsys.readouterr().out
     assert main(["--root", str(tmp_path), "runs", "cancel", run.run_id]) == 4

@@ -82,7 +82,11 @@ def test_star_import_from_a_nested_folder_gives_everything(product: Path) -> Non
             "warnings": [str(w.message) for w in caught],
             "all": naas_data_product.__all__,
             "eager": sorted(m for m in ("pandas", "papermill", "nbformat", "IPython",
-                            "jupyter_server", "tornado", "naas_lab_ext.pipelines.api")
+                            "jupyter_server", "tornado", "naas_lab_ext.pipelines.api",
+                            "smtplib", "email.mime", "email.message", "urllib.request",
+                            "naas_lab_ext.notifications.smtp",
+                            "naas_lab_ext.notifications.channels", "sqlalchemy",
+                            "cryptography", "keyring", "naas_lab_ext.secrets.events")
                             if m in sys.modules),
         }))
         """,

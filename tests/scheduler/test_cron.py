@@ -189,3 +189,12 @@ def test_an_unknown_timezone_is_refused() -> None:
     with pytest.raises(InvalidInput, match="'Mars/Olympus' is not a timezone") as error:
         parse_cron("0 8 * * *", "Mars/Olympus")
     assert error.value.field == "timezone"
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "x/" * 3000, "Europe/Paris\x00", "\ud800"])
+def test_a_timezone_no_file_system_takes_is_refused_not_raised(name: str) -> None:
+    # A name over 255 bytes made ZoneInfo raise OSError (File name too long)
+    with pytest.raises(InvalidInput, match="is not a timezone") as error:
+        parse_cron("0 8 * * *", name)
+    assert error.value.field == "timezone"
+    error.value.message.encode("utf-8")  # shown escaped, never a lone surrogate

@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-LAYERS = "Layers: core <- database <- events <- rest <- products"
+LAYERS = "Layers: core <- database <- rest <- events <- secrets <- products"
 INDEPENDENT = "Capabilities are independent of each other"
 NO_SERVER = "The domain knows no server"
 GRAPH_BELOW_RUNNER = "pipelines: a pipeline is data, a runner runs it"
@@ -77,6 +77,10 @@ LATE = "\n\ndef _deliberate() -> None:\n    {}  # noqa\n"
         ("templates/copies.py", "\nfrom ..pipelines import results  # noqa\n", {INDEPENDENT}),
         ("outputs/store.py", "\nimport tornado.web  # noqa\n", {NO_SERVER}),
         ("core/clock.py", LATE.format("from ..rest import route"), {LAYERS, NO_SERVER}),
+        # secrets sit below products, and know no server outside their handlers
+        ("secrets/vault.py", LATE.format("from ..products import manifest"), {LAYERS}),
+        ("secrets/service.py", "\nimport tornado.web  # noqa\n", {NO_SERVER}),
+        ("events/store.py", LATE.format("from ..secrets import vault"), {LAYERS}),
     ],
 )
 def test_a_rule_broken_on_purpose_is_caught(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -41,9 +42,12 @@ def test_open_in_lab_copies_to_the_root_under_free_names(root: Path, templates: 
         "Pandas_Read_CSV_(2).ipynb",
     ]
     for path in paths:
-        assert (root / path).read_bytes() == original
+        copied = json.loads((root / path).read_bytes())
+        # the same notebook; only the kernel metadata Lab would write on open is added
+        assert {**copied, "metadata": None} == {**json.loads(original), "metadata": None}
+        assert copied["metadata"]["kernelspec"]["name"] == "python3"
         assert (root / path).stat().st_mode & 0o200  # the copy is writable, unlike the template
-    assert not [p for p in root.iterdir() if p.name.endswith(".naas-tmp")]
+    assert not [p for p in root.iterdir() if p.name.startswith(".naas-tmp")]
 
 
 def test_an_existing_file_is_never_overwritten(root: Path, templates: Path) -> None:
@@ -135,7 +139,9 @@ def test_add_to_models_copies_into_the_products_models_folder(root: Path, templa
     second = add_to_models(root, templates, TEMPLATE, f"{product}/")
     assert (first.path, first.product) == ("sales/models/Pandas_Read_CSV.ipynb", "sales")
     assert second.path == "sales/models/Pandas_Read_CSV_(1).ipynb"
-    assert (root / first.path).read_bytes() == (templates / TEMPLATE).read_bytes()
+    copied = json.loads((root / first.path).read_bytes())
+    original = json.loads((templates / TEMPLATE).read_bytes())
+    assert copied["cells"] == original["cells"]
 
 
 def test_add_to_models_creates_a_missing_models_folder(root: Path, templates: Path) -> None:
@@ -190,4 +196,19 @@ def test_copy_gives_up_after_too_many_names(
         (tmp_path / name).write_text("taken", encoding="utf-8")
     with pytest.raises(Conflict, match="No free name"):
         copy_without_overwrite(source, tmp_path, "x")
-    assert not list(tmp_path.glob("*.naas-tmp"))
+    assert not list(tmp_path.glob(".naas-tmp*"))
+
+
+@pytest.mark.parametrize("content", [b"{not json", b'{"cells": "no list"}', b"\xff\xfe"])
+def test_a_broken_template_is_refused_as_the_preview_refuses_it(
+    root: Path, templates: Path, content: bytes
+) -> None:
+    # Given a template file that is not a readable notebook (the preview refuses it)
+    (templates / "src/Broken.ipynb").write_bytes(content)
+    product = make_product(root)
+    # Then Open in Lab and Add to models refuse it too (400), and copy nothing
+    with pytest.raises(InvalidInput, match="not a readable notebook"):
+        open_in_lab(root, templates, "src/Broken.ipynb")
+    with pytest.raises(InvalidInput, match="not a readable notebook"):
+        add_to_models(root, templates, "src/Broken.ipynb", product)
+    assert not list(root.glob("Broken*")) and not list(root.glob("sales/models/Broken*"))

@@ -15,6 +15,7 @@ from naas_lab_ext.templates.metadata import (
     plain,
     split_title,
 )
+from naas_lab_ext.templates.sources import embedded_templates
 from tests.template_factory import template_notebook
 
 
@@ -116,3 +117,27 @@ def test_helpers() -> None:
     assert (
         plain("![logo](x.png) See [the docs](u) and `code` **now**") == "See the docs and code now"
     )
+
+
+@pytest.mark.parametrize(
+    ("template", "placeholder"),
+    [
+        ("Python/Python_Save_Versioned_Output.ipynb", "outputs/<layer>/<dataset>/<version>/<file>"),
+        ("Python/Python_Read_Latest_Output.ipynb", "outputs/<layer>/<dataset>/<version>/"),
+    ],
+)
+def test_placeholders_in_angle_brackets_stay_in_descriptions(
+    template: str, placeholder: str
+) -> None:
+    """UI finding 1: `<layer>/<dataset>` is text, not an HTML tag to strip."""
+    path = embedded_templates() / template
+    meta = parse_template(path.read_text(encoding="utf-8"), template)
+    assert placeholder in meta.description
+
+
+def test_html_tags_are_dropped_but_placeholders_are_not() -> None:
+    assert (
+        plain('<img src="logo.png" width="10%"/> Save to <a href="u">the</a><br> `<layer>/<x>`')
+        == "Save to the <layer>/<x>"
+    )
+    assert plain("<!-- note\nhidden --> <B>bold</B> <name>") == "bold <name>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -196,9 +197,11 @@ async def test_open_in_lab_gives_a_new_copy_each_time(api: Any, root: Path) -> N
     assert second["path"] == "Pandas_Read_CSV_(1).ipynb"
     status, named = await api("POST", "templates", "open", body={"id": CSV, "name": "mine"})
     assert named["path"] == "mine.ipynb"
-    assert (root / "Pandas_Read_CSV.ipynb").read_bytes() == (
-        root / "__templates__" / CSV
-    ).read_bytes()
+    # the same cells; the copy gets the kernel metadata Lab writes on open (finding 7)
+    copy = json.loads((root / "Pandas_Read_CSV.ipynb").read_bytes())
+    original = json.loads((root / "__templates__" / CSV).read_bytes())
+    assert copy["cells"] == original["cells"]
+    assert copy["metadata"]["kernelspec"]["name"] == "python3"
 
 
 @pytest.mark.parametrize(
@@ -236,6 +239,8 @@ async def test_add_to_models(api: Any, root: Path) -> None:
         "template": CSV,
         "path": "sales/models/Pandas_Read_CSV.ipynb",
         "product": "sales",
+        "requirements": [],
+        "missing_requirements": [],
     }
     status, again = await api(
         "POST", "templates", "add-to-models", body={"id": CSV, "product": "sales"}
@@ -260,3 +265,47 @@ async def test_add_to_models_bad_input(api: Any, body: Any, status: int, field: 
     code, answer = await api("POST", "templates", "add-to-models", body=body)
     assert code == status, answer
     assert answer["field"] == field
+
+
+async def test_add_to_models_offers_the_templates_requirements(
+    api: Any, root: Path, source: Path
+) -> None:
+    """UI finding 10: the packages the template needs, added to requirements.txt on request."""
+    write_template(
+        source / "Excel/Excel_Export_Report.ipynb",
+        title="Excel - Export Report",
+        description="Writes a report.\n\n**Requirements:** `pandas>=2.0`",
+        body=("!pip install -q openpyxl>=3.1 pandas  # for .xlsx", "import openpyxl"),
+    )
+    await sync(api)
+    create_product(root, ProductSpec(name="sales"), framework_version="t", git=False)
+    requirements = root / "sales" / "requirements.txt"
+    requirements.write_text("# mine\nPandas==2.2.0\nrequests", encoding="utf-8")
+    template = "team/Excel/Excel_Export_Report.ipynb"
+    status, body = await api(
+        "POST", "templates", "add-to-models", body={"id": template, "product": "sales"}
+    )
+    assert status == 201, body
+    assert body["requirements"] == ["pandas>=2.0", "openpyxl>=3.1"]
+    assert body["missing_requirements"] == ["openpyxl>=3.1"]
+    status, added = await api(
+        "POST", "templates", "requirements", body={"id": template, "product": "sales"}
+    )
+    assert status == 200, added
+    assert added == {
+        "path": "sales/requirements.txt",
+        "requirements": ["pandas>=2.0", "openpyxl>=3.1"],
+        "added": ["openpyxl>=3.1"],
+    }
+    assert requirements.read_text(encoding="utf-8") == (
+        "# mine\nPandas==2.2.0\nrequests\nopenpyxl>=3.1\n"
+    )
+    # asked again: nothing more to add
+    status, again = await api(
+        "POST", "templates", "requirements", body={"id": template, "product": "sales"}
+    )
+    assert again["added"] == []
+    code, answer = await api(
+        "POST", "templates", "requirements", body={"id": template, "product": "nowhere"}
+    )
+    assert code == 404 and answer["field"] == "product"

@@ -35,11 +35,20 @@ export class ProductsPanel {
 
   /** Expand an accordion section of the panel (a no-op if it is expanded). */
   async expandSection(title: string): Promise<void> {
-    const heading = this.root.getByRole('heading', { name: `${title} Section` });
-    if ((await heading.getAttribute('aria-expanded')) !== 'true') {
+    await this.toggleSection(title, true);
+  }
+
+  private async toggleSection(title: string, expanded: boolean): Promise<void> {
+    // Pipelines and Outputs name the selected product: "Outputs — sales Section".
+    const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const heading = this.root.getByRole('heading', {
+      name: new RegExp(`^${escaped}( — .+)? Section$`)
+    });
+    const want = String(expanded);
+    if ((await heading.getAttribute('aria-expanded')) !== want) {
       await heading.click();
     }
-    await expect(heading).toHaveAttribute('aria-expanded', 'true');
+    await expect(heading).toHaveAttribute('aria-expanded', want);
   }
 
   /** The "New product" accordion section, expanded. */
@@ -231,7 +240,7 @@ export class DeploymentSection {
   }
 
   get heading(): Locator {
-    return this.panel.root.getByRole('heading', { name: 'Deployment Section' });
+    return this.panel.root.getByRole('heading', { name: /^Deployment( — .+)? Section$/ });
   }
 
   /** The active deployment: id, when, commit, tests. */
@@ -248,4 +257,93 @@ export class DeploymentSection {
   schedule(product: string, pipeline: string): Locator {
     return this.schedules(product).getByRole('listitem', { name: `Schedule of ${pipeline}` });
   }
+}
+
+/** The tabs of the Manager. */
+export type ManagerTabName = 'Jobs' | 'Runs' | 'Events' | 'Deployments' | 'Secrets';
+
+/** Page object of the Manager (main area). */
+export class ManagerPage {
+  constructor(readonly page: IJupyterLabPageFixture) {}
+
+  get root(): Locator {
+    return this.page.locator('#naas-manager');
+  }
+
+  /** Its tab in Lab's main area. */
+  get labTab(): Locator {
+    return this.page.getByRole('tab', { name: 'Manager', exact: true });
+  }
+
+  tab(name: ManagerTabName): Locator {
+    return this.root.getByRole('tablist', { name: 'Manager' }).getByRole('tab', { name });
+  }
+
+  /** Open it with the button of the Data Products panel's toolbar. */
+  async openFromPanel(): Promise<void> {
+    const panel = new ProductsPanel(this.page);
+    await panel.open();
+    await panel.root.getByRole('button', { name: 'Open Manager' }).click();
+    await expect(this.root).toBeVisible();
+  }
+
+  /** Close it (as its tab's close button or Ctrl+Q... would). */
+  async close(): Promise<void> {
+    await this.labTab.click();
+    await expect(this.labTab).toHaveAttribute('aria-selected', 'true');
+    await this.page.evaluate(() => window.jupyterapp.commands.execute('application:close'));
+    await expect(this.root).toHaveCount(0);
+  }
+
+  async showTab(name: ManagerTabName): Promise<void> {
+    await this.tab(name).click();
+    await expect(this.tab(name)).toHaveAttribute('aria-selected', 'true');
+  }
+
+  /** A job of the Jobs tab, by "<product title> · <pipeline notebook>". */
+  job(label: string): Locator {
+    return this.root.getByRole('row', { name: `Job ${label}` });
+  }
+
+  /** What the last action on a job did. */
+  jobResult(label: string): Locator {
+    return this.root.getByRole('status', { name: `Result for ${label}` });
+  }
+
+  /** The list of the Runs tab. */
+  get runs(): Locator {
+    return this.root.getByRole('listbox', { name: 'Runs' });
+  }
+
+  /** The shown run's detail. */
+  get runDetail(): Locator {
+    return this.root.getByRole('region', { name: /^Run / });
+  }
+
+  /** A step of the shown run's timeline. */
+  timelineStep(name: string): Locator {
+    return this.runDetail.getByRole('list', { name: /^Timeline of run / }).locator(
+      `[data-step="${name}"]`
+    );
+  }
+
+  /** The details of the shown step of the shown run. */
+  step(name: string): Locator {
+    return this.runDetail.getByRole('region', { name: `Step ${name}` });
+  }
+
+  /** A secret of the Secrets tab, by name and owner ("yours" or the product's title). */
+  secret(name: string, owner: string): Locator {
+    return this.root.getByRole('row', { name: `Secret ${name} (${owner})` });
+  }
+
+  /** The "Add a secret" form of the Secrets tab. */
+  get addSecretForm(): Locator {
+    return this.root.getByRole('form', { name: 'Add a secret' });
+  }
+}
+
+/** The error toast (JupyterLab notification) whose text matches. */
+export function errorToast(page: IJupyterLabPageFixture, text: string | RegExp): Locator {
+  return page.locator('.jp-Notification-Toast-error').filter({ hasText: text });
 }

@@ -41,9 +41,10 @@ test.describe('Outputs of a product', () => {
     await expect(dataset).toContainText('21 B');
     await dataset.click();
 
-    // And Open shows the file of the latest version in Lab
-    await section.getByRole('button', { name: 'Open orders.csv' }).first().click();
-    await expect(page.getByRole('tab', { name: 'orders.csv' })).toBeVisible();
+    // And Open shows the file of the latest version in Lab, 
+    await section.getByRole('button', { name: 'Open orders.csv of raw/orders, latest' }).click();
+    const tab = page.getByRole('tab', { name: 'orders.csv' });
+    await expect(tab).toBeVisible();
     await page.screenshot({ path: 'test-results/outputs.png' });
   });
 });

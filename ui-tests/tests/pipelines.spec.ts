@@ -166,6 +166,10 @@ test.describe('Pipelines', () => {
     page,
     tmpPath
   }) => {
+    // Seven kernels start (two runs' DAG reads, the step, the notebook, three views' DAG
+    // reads) and Lab reloads: on a cold 2-core machine this takes more than the default 90 s.
+    test.slow();
+
     // Given a pipeline with a slow step
     const product = `${tmpPath}/slow`;
     await createProduct(page, tmpPath, 'slow', 'Slow');
@@ -255,12 +259,17 @@ test.describe('Pipelines', () => {
       timeout: 30000
     });
     await expect(page.getByRole('tab', { name: 'slow · slow' })).toBeVisible();
-    // The layout restorer makes the notebook current once every restored widget is back
-    // (the pipeline views read their DAG first): wait for the end of the restore, or it
-    // takes the focus back from the tab clicked below.
+    // Until the layout is restored, the restorer brings its saved current widget to the
+    // front over a tab clicked meanwhile: switch views after that. (The saved current
+    // widget was the notebook the broken view was opened from, while the view was shown:
+    // a new view did not take the focus. It does now, so the view shown is the current.)
     await page.evaluate(() => window.jupyterapp.restored);
-    await expect(page.locator('.jp-NotebookPanel:visible .jp-Cell').first()).toBeVisible();
     await page.getByRole('tab', { name: 'slow · slow' }).click();
+    await expect(view.graph).toBeVisible();
+    const viewId = await view.root.getAttribute('id');
+    await expect
+      .poll(() => page.evaluate(() => window.jupyterapp.shell.currentWidget?.id))
+      .toBe(viewId);
     await view.waitForStatus('Wait', 'CANCELLED');
   });
 });

@@ -28,15 +28,14 @@ import logging
 import os
 import shutil
 import signal
-import tempfile
 import threading
 import time
-import uuid
 import weakref
 from pathlib import Path
 from typing import Any
 
 from .base import Done, Executor, JobOutcome, NotebookJob, default_kernel_name, error_from_exception
+from .scratch import KERNEL_PREFIX, scratch_folder
 
 log = logging.getLogger(__name__)
 
@@ -290,8 +289,7 @@ def _transport() -> dict[str, Any]:
     The folder path is short on purpose: Unix socket paths are limited to ~100 bytes."""
     if os.name != "posix":
         return {}
-    folder = Path(tempfile.gettempdir()) / f"naas-k-{uuid.uuid4().hex[:12]}"
-    folder.mkdir(mode=0o700)
+    folder = scratch_folder(KERNEL_PREFIX)  # removed when the kernel ends, or when stale
     return {"transport": "ipc", "connection_file": str(folder / "kernel.json"), "folder": folder}
 
 

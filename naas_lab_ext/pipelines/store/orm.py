@@ -46,10 +46,17 @@ class RunRow(OwnedByProcess, Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     # schema 2 (migrations.py)
     deployment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # schema 3: who is told of the run (core/notify.py)
+    notify: Mapped[Any] = mapped_column(JSON, nullable=True)
     steps: Mapped[list[StepRow]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="StepRow.position"
     )
-    __table_args__ = (Index("ix_runs_pipeline", "product_root", "pipeline", "created_at"),)
+    __table_args__ = (
+        Index("ix_runs_pipeline", "product_root", "pipeline", "created_at"),
+        # schema 4: the Manager's lists, newest first (keyset paging on (created_at, id))
+        Index("ix_runs_created", "created_at", "id"),
+        Index("ix_runs_product", "product_root", "created_at", "id"),
+    )
 
 
 class StepRow(Base):
@@ -70,6 +77,7 @@ class StepRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     upstream: Mapped[Any] = mapped_column(JSON, default=list)
     on_error: Mapped[Any] = mapped_column(JSON, default=list)
+    worker: Mapped[str | None] = mapped_column(String(255), nullable=True)  # schema 5
     run: Mapped[RunRow] = relationship(back_populates="steps")
     __table_args__ = (UniqueConstraint("run_id", "name", name="uq_run_steps_name"),)
 
@@ -89,6 +97,7 @@ def step_result(row: StepRow) -> StepResult:
         detail=row.detail or "",
         upstream=list(row.upstream or []),
         on_error=list(row.on_error or []),
+        worker=row.worker,
     )
 
 
@@ -111,6 +120,7 @@ def run_result(row: RunRow, steps: Sequence[StepRow]) -> RunResult:
         host=row.host,
         cancel_requested=bool(row.cancel_requested),
         deployment_id=row.deployment_id,
+        notify=dict(row.notify) if isinstance(row.notify, dict) else None,
     )
 
 
@@ -124,4 +134,5 @@ def step_values(step: StepResult) -> dict[str, Any]:
         "output_path": str(step.output_path) if step.output_path else None,
         "error": step.error.to_json() if step.error else None,
         "detail": step.detail,
+        "worker": step.worker,
     }

@@ -17,17 +17,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...core.clock import utc_now
-from ...core.errors import NotFound
+from ...core.errors import InvalidInput, NotFound
 from ...database.engine import Database
 from ...database.processes import ProcessIdentity, owner_alive
 from ...events.orm import TABLES as EVENT_TABLES
+from ...events.store import record_store_created
 from ..results import RunResult, RunStatus, StepResult, StepStatus
 from .events import record_run_event, record_step_failed
 from .orm import RunRow, StepRow, run_result, step_values
+from .query import RUNS, SEARCHED, RunCursor, RunPage, RunQuery
+from .search import RunSearchRow, SearchIndex
 
 ACTIVE_RUN = (RunStatus.PENDING.value, RunStatus.RUNNING.value)
 ACTIVE_STEP = (StepStatus.PENDING.value, StepStatus.RUNNING.value)
@@ -42,7 +45,13 @@ class RunStore:
         self.url = self.db.url
         self.engine = self.db.engine
         self._sessions = self.db.sessions
-        self.db.create_tables([RunRow.__table__, StepRow.__table__, *EVENT_TABLES])
+        self.db.create_tables(
+            [RunRow.__table__, StepRow.__table__, RunSearchRow.__table__, *EVENT_TABLES]
+        )
+        #: The text search in the runs' errors (kept in step by every write below).
+        self.search = SearchIndex(self.engine)
+        self.search.open()
+        record_store_created(self.db)  # a missing or empty store: the history is not here
 
     def close(self) -> None:
         self.db.close()
@@ -97,6 +106,7 @@ class RunStore:
                 "pid_started": owner.started,
                 "cancel_requested": False,
                 "deployment_id": run.deployment_id,
+                "notify": run.notify,
             }
             for run in runs
         ]
@@ -107,6 +117,8 @@ class RunStore:
                 self._add_steps(session, run.run_id, run.steps)
                 if run.status == RunStatus.RUNNING:
                     self._run_event(session, run)
+            session.flush()
+            self.search.refresh(session, [run.run_id for run in runs if _has_error(run)])
 
     @staticmethod
     def _add_steps(session: Session, run_id: str, steps: Sequence[StepResult]) -> None:
@@ -128,6 +140,7 @@ class RunStore:
                     detail=step.detail,
                     upstream=step.upstream,
                     on_error=step.on_error,
+                    worker=step.worker,
                 )
             )
 
@@ -156,6 +169,8 @@ class RunStore:
             row.heartbeat_at = utc_now()
             row.host, row.pid, row.pid_started = owner.host, owner.pid, owner.started
             self._add_steps(session, run.run_id, run.steps)
+            session.flush()
+            self.search.refresh(session, [run.run_id])  # the status it copies changed
             self._run_event(session, run)
 
     def update_step(self, run_id: str, step: StepResult) -> None:
@@ -165,6 +180,8 @@ class RunStore:
                 .where(StepRow.run_id == run_id, StepRow.name == step.name)
                 .values(**step_values(step))
             )
+            if step.error is not None:
+                self.search.refresh(session, [run_id])
             if step.status == StepStatus.FAILED:
                 row = session.get(RunRow, run_id)
                 if row is not None:
@@ -195,6 +212,8 @@ class RunStore:
                     .where(StepRow.run_id == run.run_id, StepRow.name == step.name)
                     .values(**step_values(step))
                 )
+            # Always: the search row (a run with an error) copies the run's status.
+            self.search.refresh(session, [run.run_id])
             self._run_event(session, run)
 
     @staticmethod
@@ -249,41 +268,87 @@ class RunStore:
         offset: int = 0,
     ) -> tuple[list[RunResult], int]:
         """Runs newest first, filtered (``under``: products inside that folder); returns
-        (page, total matching)."""
-        query = select(RunRow)
-        count = select(func.count()).select_from(RunRow)
-        filters = []
-        if product_root is not None:
-            filters.append(RunRow.product_root == str(product_root))
-        if under is not None:
-            filters.append(
-                or_(
-                    RunRow.product_root == str(under),
-                    RunRow.product_root.startswith(str(under).rstrip("/") + "/", autoescape=True),
-                )
+        (page, total matching). :meth:`page_runs` has every filter and the keyset cursor."""
+        query = RunQuery(product_root, under, pipeline, tuple(statuses))
+        page = self.page_runs(query, limit=limit, offset=offset)
+        return page.runs, page.total
+
+    def page_runs(
+        self,
+        query: RunQuery,
+        *,
+        limit: int = 50,
+        before: str | None = None,
+        offset: int = 0,
+        count: bool = True,
+    ) -> RunPage:
+        """One page of the runs ``query`` selects, newest first: after the cursor ``before``
+        (the ``next_before`` of the previous page: keyset paging, as fast on the last page as
+        on the first), or after ``offset`` runs. ``count``: also count every matching run.
+
+        A text search filters the search table (its FTS5 index on SQLite) and reads ``runs``
+        for the page's runs only."""
+        if before and offset:
+            raise InvalidInput(
+                "Give 'before' (the next_before of the previous page) or 'offset', not both.",
+                field="offset",
             )
-        if pipeline:
-            filters.append(RunRow.pipeline == pipeline)
-        if statuses:
-            filters.append(RunRow.status.in_([s.value for s in statuses]))
-        if filters:
-            query = query.where(*filters)
-            count = count.where(*filters)
-        query = (
-            query.order_by(RunRow.created_at.desc(), RunRow.id.desc()).limit(limit).offset(offset)
+        query = query.checked()
+        columns, table = (SEARCHED, RunSearchRow) if query.words else (RUNS, RunRow)
+        where = query.conditions(columns)
+        if query.words:
+            where.append(self.search.matching(query.words))
+        listed = select(columns.id, columns.created_at).where(*where)
+        if before:
+            listed = listed.where(RunCursor.decode(before).condition(columns))
+        listed = (
+            listed.order_by(columns.created_at.desc(), columns.id.desc())
+            .limit(limit + 1)
+            .offset(offset)
         )
         with self._sessions() as session:
-            total = int(session.scalar(count) or 0)
-            rows = list(session.scalars(query))
-            steps: dict[str, list[StepRow]] = {row.id: [] for row in rows}
+            total = -1
+            if count:
+                total = self._count(session, query, table, where)
+            found = session.execute(listed).all()
+            more = len(found) > limit
+            found = found[:limit]
+            ids = [run_id for run_id, _ in found]
+            rows = {
+                row.id: row for row in session.scalars(select(RunRow).where(RunRow.id.in_(ids)))
+            }
+            steps: dict[str, list[StepRow]] = {run_id: [] for run_id in rows}
             if rows:
                 for step in session.scalars(
                     select(StepRow)
-                    .where(StepRow.run_id.in_(list(steps)))
+                    .where(StepRow.run_id.in_(list(rows)))
                     .order_by(StepRow.run_id, StepRow.position)
                 ):
                     steps[step.run_id].append(step)
-            return [run_result(row, steps[row.id]) for row in rows], total
+            runs = [run_result(rows[i], steps[i]) for i in ids if i in rows]
+        cursor = RunCursor(found[-1][1], found[-1][0]).encode() if more and found else None
+        return RunPage(runs, total, cursor)
+
+    def _count(self, session: Session, query: RunQuery, table: Any, where: list[Any]) -> int:
+        """How many runs match. The list of every run under a folder (the Manager's first
+        view) is counted on SQLite as all the runs less those outside the folder: SQLite
+        counts a whole table without reading its rows, and the runs outside are a few index
+        ranges (its text order is byte order, so a folder's runs are one range)."""
+        q = query
+        others = (q.product_root, q.pipeline, q.statuses, q.sources, q.since, q.until, q.words)
+        if q.under is not None and not any(others) and self.engine.dialect.name == "sqlite":
+            folder = str(q.under).rstrip("/") or "/"
+            inside = f"{folder.rstrip('/')}/"
+            root = RunRow.product_root
+            outside = (
+                (root < folder)
+                | ((root > folder) & (root < inside))
+                | (root >= inside[:-1] + "0")  # "0" follows "/"
+            )
+            everything = session.scalar(select(func.count()).select_from(RunRow))
+            elsewhere = session.scalar(select(func.count()).select_from(RunRow).where(outside))
+            return int(everything or 0) - int(elsewhere or 0)
+        return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
     # -- recovery and retention ---------------------------------------------------------------
 
@@ -327,6 +392,8 @@ class RunStore:
                     ended_at=row.ended_at,
                 )
                 recovered.append(row.id)
+            session.flush()
+            self.search.refresh(session, recovered)
         return recovered
 
     def prunable_runs(
@@ -365,6 +432,11 @@ class RunStore:
         with self._write() as session:
             session.execute(delete(StepRow).where(StepRow.run_id.in_(list(run_ids))))
             session.execute(delete(RunRow).where(RunRow.id.in_(list(run_ids))))
+            self.search.forget(session, run_ids)
+
+
+def _has_error(run: RunResult) -> bool:
+    return bool(run.error) or any(step.error is not None for step in run.steps)
 
 
 def wait_for_status(

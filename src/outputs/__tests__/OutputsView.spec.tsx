@@ -95,7 +95,9 @@ describe('OutputsView', () => {
 
     // open the latest file in Lab
     fireEvent.click(
-      screen.getAllByRole('button', { name: 'Open orders.csv' })[0]
+      screen.getByRole('button', {
+        name: 'Open orders.csv of raw/orders, latest'
+      })
     );
     expect(open).toHaveBeenCalledWith(
       'sales/outputs/raw/orders/latest/orders.csv'
@@ -104,7 +106,9 @@ describe('OutputsView', () => {
     // download a given version
     await act(async () => {
       fireEvent.click(
-        screen.getAllByRole('button', { name: 'Download orders.csv' })[2]
+        screen.getByRole('button', {
+          name: 'Download orders.csv of raw/orders, 2026-11-22 08:00:00 UTC'
+        })
       );
     });
     expect(service.downloadOutput).toHaveBeenCalledWith(
@@ -126,6 +130,41 @@ describe('OutputsView', () => {
       limit: 20
     });
     expect(screen.getByText('2026-11-21 08:00:00 UTC')).toBeTruthy();
+  });
+
+  it('tells the versions of a file apart: button labels (UI finding 12)', async () => {
+    const open = vi.fn();
+    render(
+      <OutputsView
+        service={fakeService()}
+        product="sales"
+        tick={0}
+        open={open}
+        saveBlob={vi.fn()}
+      />
+    );
+    fireEvent.click(await screen.findByRole('button', { name: /raw\/orders/ }));
+    const opens = screen
+      .getAllByRole('button', { name: /^Open orders\.csv/ })
+      .map(button => button.getAttribute('aria-label'));
+    expect(opens).toEqual([
+      'Open orders.csv of raw/orders, latest',
+      'Open orders.csv of raw/orders, 2026-11-23 08:00:00 UTC',
+      'Open orders.csv of raw/orders, 2026-11-22 08:00:00 UTC'
+    ]);
+    const downloads = screen
+      .getAllByRole('button', { name: /^Download orders\.csv/ })
+      .map(button => button.getAttribute('aria-label'));
+    expect(new Set(downloads).size).toBe(3);
+
+    fireEvent.click(
+      screen.getByRole('button', {
+        name: 'Open orders.csv of raw/orders, 2026-11-22 08:00:00 UTC'
+      })
+    );
+    expect(open).toHaveBeenLastCalledWith(
+      'sales/outputs/raw/orders/2026-11-22T08.00.00.000Z/orders.csv'
+    );
   });
 
   it('says how to write a first output when there is none', async () => {

@@ -79,6 +79,39 @@ function setup(
 }
 
 describe('PipelineView', () => {
+  it('shows the edited pipeline after Reload, not the last run of its old steps (UI finding 4)', async () => {
+    const edited = etlPipeline();
+    edited.dag!.steps = [
+      ...edited.dag!.steps,
+      {
+        ...edited.dag!.steps[0],
+        name: 'Report',
+        upstream: ['Publish'],
+        on_error: []
+      }
+    ];
+    const { model, service } = setup({ runs: [failedRun()] });
+    await act(() => model.load());
+    const graph = () => screen.getByRole('group', { name: 'Steps of etl' });
+    expect(within(graph()).getAllByRole('button')).toHaveLength(5);
+    expect(model.run?.id).toBe('2');
+    service.getPipeline.mockImplementation(() => Promise.resolve(edited));
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: '⟳ Reload' }));
+    });
+    await waitFor(() =>
+      expect(within(graph()).getAllByRole('button')).toHaveLength(6)
+    );
+    expect(
+      within(graph()).getByRole('button', { name: /Report/ })
+    ).toBeTruthy();
+    // the run stays listed to pick, and the newest run does not come back by itself
+    await act(() => model.refreshRuns());
+    expect(model.run).toBeNull();
+    expect(model.runs.map(r => r.id)).toEqual(['2']);
+    model.dispose();
+  });
+
   it('shows progress while the DAG is read, then the graph', async () => {
     let resolve: (p: IPipeline) => void = () => undefined;
     const { model } = setup({ pipeline: new Promise(r => (resolve = r)) });

@@ -130,6 +130,8 @@ export function etlRun(
     error: null,
     output_dir: `shop/outputs/pipeline_executions/etl/${id}`,
     cancel_requested: false,
+    deployment_id: null,
+    notify: null,
     steps:
       status === 'PENDING'
         ? []

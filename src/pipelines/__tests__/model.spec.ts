@@ -169,6 +169,36 @@ describe('PipelineModel', () => {
     expect(m.busy).toBeNull();
   });
 
+  it('keeps a run ended when the answer to its cancel comes after the poll saw it end', async () => {
+    const { service, asService } = fakeServer({ ticks: Infinity });
+    const m = newModel(asService);
+    await m.start();
+    await vi.waitFor(() => expect(m.run?.status).toBe('RUNNING'));
+    const finished = vi.fn();
+    m.runFinished.connect((_, run) => finished(run.status));
+    // The server cancels at once, but its answer (still RUNNING, cancel requested) is
+    // slower than the poll that sees the run CANCELLED
+    let answer: (run: IRun) => void = () => undefined;
+    service.cancelRun.mockImplementationOnce(
+      (id: string) =>
+        new Promise<IRun>(resolve => {
+          answer = resolve;
+          void service.cancelRun(id); // the cancel itself, as the fake server records it
+        })
+    );
+    const cancelling = m.cancel();
+    await vi.waitFor(() => expect(m.run?.status).toBe('CANCELLED'));
+    answer({
+      ...etlRun('9', 'RUNNING', { Collect: 'RUNNING' }),
+      cancel_requested: true
+    });
+    await cancelling;
+    // Then the run stays CANCELLED: not live again, not followed again, told of once
+    expect(m.run?.status).toBe('CANCELLED');
+    expect(m.isPolling).toBe(false);
+    expect(finished.mock.calls).toEqual([['CANCELLED']]);
+  });
+
   it("shows the server's message when a cancel comes too late", async () => {
     const { service, asService } = fakeServer({ ticks: 100 });
     service.cancelRun.mockRejectedValueOnce(

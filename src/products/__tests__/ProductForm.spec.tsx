@@ -21,6 +21,39 @@ const type = (label: string, value: string): void => {
 };
 
 describe('ProductForm', () => {
+  it('moves the focus to the first field at fault on an empty submit, into view (UI finding 2)', async () => {
+    const scrolled = vi.fn();
+    Element.prototype.scrollIntoView = scrolled;
+    try {
+      render(<ProductForm idPrefix="t" onSubmit={vi.fn()} />);
+      const create = screen.getByRole('button', { name: 'Create' });
+      create.focus();
+      fireEvent.click(create);
+      const name = screen.getByLabelText('Folder name', { exact: false });
+      await waitFor(() => expect(document.activeElement).toBe(name));
+      expect(name.getAttribute('aria-invalid')).toBe('true');
+      expect(scrolled).toHaveBeenCalled();
+      expect(scrolled.mock.contexts[0]).toBe(name);
+    } finally {
+      delete (Element.prototype as Partial<Element>).scrollIntoView;
+    }
+  });
+
+  it('moves the focus to the failure the server gave', async () => {
+    render(
+      <ProductForm
+        idPrefix="t"
+        onSubmit={async () => {
+          throw new Error('The disk is full.');
+        }}
+      />
+    );
+    type('Title', 'Sales');
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    const alert = await screen.findByRole('alert');
+    await waitFor(() => expect(document.activeElement).toBe(alert));
+  });
+
   it('suggests the folder name from the title until the name is edited', () => {
     render(<ProductForm idPrefix="t" />);
     type('Title', 'Weekly Sales Report');

@@ -39,6 +39,26 @@ describe('ProductsModel', () => {
     expect((await model.checkServer()).kind).toBe('ready');
   });
 
+  it("keeps the store's error the status reports, to show it", async () => {
+    const store = {
+      ok: false,
+      location: '/data/runs.sqlite',
+      error: "It is damaged: mv '/data/runs.sqlite' '/data/runs.sqlite.broken'",
+      warning: null
+    };
+    const status = vi.fn(async () => ({
+      version: '1.0.0',
+      api_version: 1,
+      store
+    }));
+    model = new ProductsModel(fakeService({ status }), '1.0.0', 3600);
+    expect(await model.checkServer()).toEqual({
+      kind: 'ready',
+      version: '1.0.0',
+      store
+    });
+  });
+
   it('reports a version mismatch', async () => {
     model = new ProductsModel(fakeService({}), '2.0.0', 3600);
     const state = await model.checkServer();

@@ -164,7 +164,8 @@ describe('TemplatesView', () => {
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: 'Add to models' }));
     });
-    expect(screen.getByRole('alert').textContent).toContain(
+    // (the rejection is handled a tick later under load: wait for it)
+    expect((await screen.findByRole('alert')).textContent).toContain(
       'There is no data product yet'
     );
   });

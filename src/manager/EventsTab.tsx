@@ -1,0 +1,311 @@
+/**
+ * The Events tab: the log, newest first, filtered by level, product and kind, paged by the
+ * server ("Load more"); an event about a run or a deployment shows it in its tab.
+ */
+import * as React from 'react';
+
+import { errorMessage } from '../api/errors';
+import { formatTime } from '../format';
+import { GROUP, IEventsFilter, NO_EVENTS_FILTER, eventsQuery } from './filters';
+import { IManagerHost } from './host';
+import { useSignal } from './hooks';
+import { KIND_GROUPS, kindLabel, levelInfo, runOf } from './kinds';
+import { ManagerModel } from './model';
+import { EventLevel, IEvent } from './types';
+
+/** Merge pages of events: unique by id, newest first. */
+export function mergeEvents(...lists: IEvent[][]): IEvent[] {
+  const byId = new Map<number, IEvent>();
+  for (const list of lists) {
+    for (const event of list) {
+      byId.set(event.id, event);
+    }
+  }
+  return [...byId.values()].sort((a, b) => b.id - a.id);
+}
+
+interface IEventsState {
+  events: IEvent[];
+  next: number | null;
+  loading: boolean;
+  error: string | null;
+}
+
+function EventsFilterBar(props: {
+  model: ManagerModel;
+  filter: IEventsFilter;
+  onChange: (filter: IEventsFilter) => void;
+}): JSX.Element {
+  const { filter, model } = props;
+  useSignal(model.products.changed);
+  const set = (change: Partial<IEventsFilter>): void =>
+    props.onChange({ ...filter, ...change });
+  return (
+    <form
+      className="naas-Manager-filters"
+      role="search"
+      aria-label="Filter events"
+      onSubmit={event => event.preventDefault()}
+    >
+      <label className="naas-Manager-field">
+        <span>Level</span>
+        <select
+          className="naas-Form-input"
+          value={filter.level}
+          onChange={event =>
+            set({ level: event.target.value as EventLevel | '' })
+          }
+        >
+          <option value="">Any level</option>
+          <option value="error">Errors</option>
+          <option value="warning">Warnings and errors</option>
+          <option value="info">Info</option>
+        </select>
+      </label>
+      <label className="naas-Manager-field">
+        <span>Product</span>
+        <select
+          className="naas-Form-input"
+          value={filter.product}
+          onChange={event => set({ product: event.target.value })}
+        >
+          <option value="">Any product</option>
+          {model.products.products
+            .filter(p => p.path)
+            .map(p => (
+              <option key={p.path} value={p.path}>
+                {p.manifest?.title || p.path} ({p.path})
+              </option>
+            ))}
+        </select>
+      </label>
+      <label className="naas-Manager-field">
+        <span>Kind</span>
+        <select
+          className="naas-Form-input"
+          value={filter.kind}
+          onChange={event => set({ kind: event.target.value })}
+        >
+          <option value="">Any kind</option>
+          {KIND_GROUPS.map(group => (
+            <optgroup key={group.id} label={group.label}>
+              <option value={GROUP + group.id}>
+                All {group.label.toLowerCase()}
+              </option>
+              {group.kinds.map(kind => (
+                <option key={kind} value={kind}>
+                  {kindLabel(kind)}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+      </label>
+      {filter.level || filter.product || filter.kind ? (
+        <button
+          type="button"
+          className="jp-mod-styled naas-Button"
+          onClick={() => props.onChange(NO_EVENTS_FILTER)}
+        >
+          Clear filters
+        </button>
+      ) : null}
+    </form>
+  );
+}
+
+function EventItem(props: {
+  model: ManagerModel;
+  event: IEvent;
+  now: Date;
+}): JSX.Element {
+  const { model, event, now } = props;
+  const level = levelInfo(event.level);
+  const run = runOf(event);
+  const hasDetails = Object.keys(event.details ?? {}).length > 0;
+  return (
+    <li
+      className={`naas-Event naas-mod-${event.level}`}
+      data-kind={event.kind}
+      data-event={event.id}
+    >
+      <span className="naas-Event-time" title={event.at}>
+        {formatTime(event.at, now)}
+      </span>
+      <span className={`naas-Status ${level.className}`}>
+        <span className="naas-StatusSymbol" aria-hidden="true">
+          {level.symbol}
+        </span>{' '}
+        {level.label}
+      </span>
+      <span className="naas-Event-kind" title={event.kind}>
+        {kindLabel(event.kind)}
+      </span>
+      <span className="naas-Event-product">
+        {event.product !== null ? model.titleOf(event.product) : ''}
+      </span>
+      <span className="naas-Event-message">{event.message}</span>
+      <span className="naas-Event-actions">
+        {run ? (
+          <button
+            className="naas-LinkButton"
+            aria-label={`Show run ${run}`}
+            onClick={() => model.showRun(run)}
+          >
+            Show run
+          </button>
+        ) : null}
+        {event.subject_type === 'deployment' && event.product !== null ? (
+          <button
+            className="naas-LinkButton"
+            onClick={() => model.showDeployments(event.product as string)}
+          >
+            Show deployments
+          </button>
+        ) : null}
+        {event.subject_type === 'secret' ? (
+          <button
+            className="naas-LinkButton"
+            onClick={() => model.showSecrets(event.product)}
+          >
+            Show secrets
+          </button>
+        ) : null}
+      </span>
+      {hasDetails ? (
+        <details className="naas-Event-details">
+          <summary>Details</summary>
+          <pre>{JSON.stringify(event.details, null, 2)}</pre>
+        </details>
+      ) : null}
+    </li>
+  );
+}
+
+export function EventsTab(props: {
+  model: ManagerModel;
+  host: IManagerHost;
+}): JSX.Element {
+  const { model, host } = props;
+  useSignal(model.changed);
+  const now = (host.now ?? (() => new Date()))();
+  const [filter, setFilter] = React.useState<IEventsFilter>(NO_EVENTS_FILTER);
+  const key = JSON.stringify(filter);
+  const tick = model.tick('events');
+  const [state, setState] = React.useState<IEventsState>({
+    events: [],
+    next: null,
+    loading: true,
+    error: null
+  });
+  const shownKey = React.useRef<string | null>(null);
+
+  React.useEffect(() => {
+    let current = true;
+    const sameFilter = shownKey.current === key;
+    setState(s => ({ ...s, loading: true }));
+    model.services.manager
+      .events(eventsQuery(filter, model.pageSize))
+      .then(page => {
+        if (!current) {
+          return;
+        }
+        setState(s => ({
+          events: sameFilter ? mergeEvents(s.events, page.events) : page.events,
+          next:
+            sameFilter && s.events.length > page.events.length
+              ? s.next
+              : page.next_before,
+          loading: false,
+          error: null
+        }));
+        shownKey.current = key;
+      })
+      .catch(reason => {
+        if (current) {
+          setState(s => ({
+            ...s,
+            loading: false,
+            error: errorMessage(reason)
+          }));
+        }
+      });
+    return () => {
+      current = false;
+    };
+  }, [key, tick]);
+
+  const loadMore = async (): Promise<void> => {
+    if (state.next === null || state.loading) {
+      return;
+    }
+    setState(s => ({ ...s, loading: true }));
+    try {
+      const page = await model.services.manager.events({
+        ...eventsQuery(filter, model.pageSize),
+        before: state.next
+      });
+      setState(s => ({
+        events: mergeEvents(s.events, page.events),
+        next: page.next_before,
+        loading: false,
+        error: null
+      }));
+    } catch (reason) {
+      setState(s => ({ ...s, loading: false, error: errorMessage(reason) }));
+    }
+  };
+
+  const read = shownKey.current !== null;
+  const filtered = !!(filter.level || filter.product || filter.kind);
+  let list: JSX.Element;
+  if (!read && state.error) {
+    list = (
+      <div className="naas-Banner naas-mod-error" role="alert">
+        {state.error}
+      </div>
+    );
+  } else if (!read) {
+    list = <p className="naas-Empty">Reading the events…</p>;
+  } else if (!state.events.length) {
+    list = filtered ? (
+      <p className="naas-Empty">
+        No event matches these filters: clear them to see all.
+      </p>
+    ) : (
+      <p className="naas-Empty">
+        No event yet: runs starting and ending, deploys, jobs changing and
+        notifications sent show here as they happen.
+      </p>
+    );
+  } else {
+    list = (
+      <ol className="naas-Events" aria-label="Events">
+        {state.events.map(event => (
+          <EventItem key={event.id} model={model} event={event} now={now} />
+        ))}
+      </ol>
+    );
+  }
+
+  return (
+    <div className="naas-Manager-tab naas-EventsTab" aria-busy={state.loading}>
+      <EventsFilterBar model={model} filter={filter} onChange={setFilter} />
+      {read && state.error ? (
+        <div className="naas-Banner naas-mod-warning" role="alert">
+          {state.error}
+        </div>
+      ) : null}
+      {list}
+      {read && state.next !== null ? (
+        <button
+          className="jp-mod-styled naas-Button naas-Manager-more"
+          aria-busy={state.loading}
+          onClick={() => void loadMore()}
+        >
+          {state.loading ? 'Loading…' : 'Load more events'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
