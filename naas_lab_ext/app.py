@@ -511,7 +511,8 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
         # What killed processes left (temporary files, kernels' folders): at start, then
         # every half hour.
         self._housekeeping = Housekeeping(
-            leftovers.cleaners(root, self.products), interval=leftovers.INTERVAL
+            leftovers.cleaners(root, self.products, secrets=self._secrets_config),
+            interval=leftovers.INTERVAL,
         )
 
     def _init_templates(self, root: Path) -> None:
@@ -648,6 +649,8 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
         self.settings[notifications_handlers.DISPATCHER] = dispatcher
         self.log.info("naas_lab_ext: notifications: %s", settings.summary())
 
+    _secrets_config: SecretsConfig | None = None
+
     def _init_secrets(self, root: Path) -> None:
         """The vault, refused where Jupyter would serve it; its place exported to kernels."""
         assert self.serverapp is not None
@@ -661,6 +664,7 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
             )
         except NaasError as exc:
             raise TraitError(exc.message) from None
+        self._secrets_config = config
         # Kernels, pipeline steps and the scheduler read the same vault (never a key or value).
         for name, value in config.exports(vault.backend_name).items():
             self.exports.set(name, value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from ..core import env
 from ..core.files import fsync_dir
 from .location import SECRETS_FILE, SecretsConfig
 from .model import SecretsUnavailable
-from .storage import FILE_MODE, private_folder, read_json, write_json
+from .storage import FILE_MODE, private_folder, private_temporary, read_json, write_json
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
@@ -84,8 +83,7 @@ class FileBackend:
         path = self.config.key_file
         private_folder(path.parent)
         key = Fernet.generate_key()
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        temporary, fd = private_temporary(path)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(key + b"\n")

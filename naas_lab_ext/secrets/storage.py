@@ -7,16 +7,24 @@ import contextlib
 import json
 import os
 import stat
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import Forbidden
-from ..core.files import fsync_dir, locked
+from ..core.files import fsync_dir, locked, remove_stale_temps, temp_path
 from .model import SecretsUnavailable
 
-__all__ = ["FILE_MODE", "FOLDER_MODE", "lock", "private_folder", "read_json", "write_json"]
+__all__ = [
+    "FILE_MODE",
+    "FOLDER_MODE",
+    "lock",
+    "private_folder",
+    "private_temporary",
+    "read_json",
+    "remove_stale_temporaries",
+    "write_json",
+]
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
@@ -84,12 +92,26 @@ def read_json(path: Path, what: str) -> dict[str, Any] | None:
     return data
 
 
+def private_temporary(path: Path) -> tuple[Path, int]:
+    """A new 0600 temporary file beside ``path``, open for writing. Its name records host and
+    pid, so housekeeping removes it once its writer is gone (:func:`remove_stale_temporaries`)."""
+    temporary = temp_path(path.parent, path.name)
+    return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+
+
+def remove_stale_temporaries(*folders: Path) -> list[str]:
+    """Remove what killed writers of the vault left in ``folders``; return the names."""
+    removed: list[str] = []
+    for folder in dict.fromkeys(folders):
+        removed += remove_stale_temps(folder)
+    return removed
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Replace ``path`` by ``data`` whole: written to a 0600 temporary file, synced, renamed
     (a reader sees the old file or the new one, never half of one)."""
     private_folder(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    temporary, fd = private_temporary(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1, sort_keys=True)

@@ -17,6 +17,11 @@ Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`; another version is reb
 A refresh compares each file's size and mtime with what is stored; only when they differ is
 the file read, and only when its SHA-1 differs is it parsed again. Searching is
 :mod:`.search`'s.
+
+A file damaged while the server reads it (a disk fault, another program writing into it) is
+discarded and rebuilt from the folder on the first read that finds it so; the read is then
+answered from the rebuilt index (or, if that fails too, with
+:class:`TemplateIndexUnavailable`, a 503 that says what to do).
 """
 
 from __future__ import annotations
@@ -28,12 +33,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from ..core.errors import StoreUnavailable
 from . import search as searching
 from .metadata import BrokenTemplate, TemplateMeta, parse_template, source_of
 from .names import readable
@@ -41,6 +47,18 @@ from .search import SearchPage
 from .table import SUMMARY_BY_ID_SQL, Table, TemplateSummary, load_table, summary_from_row
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+
+class TemplateIndexUnavailable(StoreUnavailable):
+    """The template index cannot be read, even rebuilt (answered 503)."""
+
+
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    """A lock held too long by another writer: not damage, nothing to rebuild."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
 
 #: 3: header fields read from every leading markdown cell (descriptions of awesome-notebooks)
 SCHEMA_VERSION = 3
@@ -178,11 +196,19 @@ def scan(folder: Path) -> Iterator[tuple[str, str, int, int]]:
 class TemplateIndex:
     """The search index of one templates folder, stored in one SQLite file."""
 
-    def __init__(self, db_path: Path | str) -> None:
+    def __init__(self, db_path: Path | str, *, folder: Path | None = None) -> None:
         self.db_path = Path(db_path)
+        #: The templates folder, to rebuild a damaged index from (None: rebuilt empty, filled
+        #: by the next refresh).
+        self.folder = folder
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._repair_lock = threading.RLock()
+        #: How many times a damaged file was discarded (tests and the log read it).
+        self.repairs = 0
+        #: Bumped when the file is replaced: each thread then reopens its connection.
+        self._epoch = 0
         self._table: Table | None = None
         self._table_generation = -1
 
@@ -191,10 +217,18 @@ class TemplateIndex:
         """This thread's connection (SQLite connections must not be shared across threads)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None:
-            return conn
+            if getattr(self._local, "epoch", 0) == self._epoch:
+                return conn
+            # The file was replaced (a repair): only this thread may close its connection.
+            self._local.conn = None
+            with self._lock:
+                if conn in self._connections:
+                    self._connections.remove(conn)
+            conn.close()
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._open()
-        self._local.conn = conn
+        with self._repair_lock:  # never open the file while a repair replaces it
+            conn = self._open()
+            self._local.conn, self._local.epoch = conn, self._epoch
         with self._lock:
             self._connections.append(conn)
         return conn
@@ -245,16 +279,67 @@ class TemplateIndex:
             conn.close()
         self._local = threading.local()
 
+    # -- damage -------------------------------------------------------------------------
+    def _guarded(self, read: Callable[[sqlite3.Connection], R]) -> R:
+        """``read(connection)``; if the file turns out damaged, rebuild it and read again."""
+        seen = self.repairs
+        try:
+            return read(self._connect())
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise
+            self._repair(seen, exc)
+        try:
+            return read(self._connect())
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise
+            raise TemplateIndexUnavailable(
+                f"The template index {self.db_path} cannot be read even after rebuilding it "
+                f"({exc}): check the disk and the folder's permissions, then run a templates "
+                "sync (palette: Sync templates) or restart the server.",
+                field="templates_index_dir",
+            ) from None
+
+    def _repair(self, seen: int, exc: sqlite3.DatabaseError) -> None:
+        """Discard the damaged file (unless another thread already did since ``seen``) and
+        rebuild it from :attr:`folder`."""
+        with self._repair_lock:
+            if self.repairs != seen:
+                return  # repaired meanwhile: just read again
+            log.warning(
+                "Template index %s is damaged (%s): rebuilding it from the templates folder",
+                self.db_path,
+                exc,
+            )
+            # Other threads may be reading with their connections: never close those here
+            # (that crashes SQLite); each reopens at its next read (see the epoch).
+            self._epoch += 1
+            for suffix in ("-wal", "-shm", ""):
+                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+            with self._lock:
+                self._table, self._table_generation = None, -1
+            self.repairs += 1
+            if self.folder is not None:
+                try:
+                    self.refresh(self.folder)
+                except sqlite3.DatabaseError:
+                    log.warning("Rebuilding the template index failed", exc_info=True)
+
     # -- metadata -----------------------------------------------------------------------
     def get_meta(self, key: str) -> Any:
-        row = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._guarded(
+            lambda conn: conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        )
         return json.loads(row[0]) if row else None
 
     def set_meta(self, key: str, value: Any) -> None:
-        self._connect().execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, json.dumps(value)),
+        self._guarded(
+            lambda conn: conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
         )
 
     def generation(self) -> int:
@@ -262,10 +347,14 @@ class TemplateIndex:
         return int(self.get_meta("generation") or 0)
 
     def count(self) -> int:
-        return int(self._connect().execute("SELECT COUNT(*) FROM templates").fetchone()[0])
+        return int(
+            self._guarded(lambda conn: conn.execute("SELECT COUNT(*) FROM templates").fetchone())[0]
+        )
 
     def broken(self) -> list[BrokenFile]:
-        rows = self._connect().execute("SELECT id, error FROM broken ORDER BY id").fetchall()
+        rows = self._guarded(
+            lambda conn: conn.execute("SELECT id, error FROM broken ORDER BY id").fetchall()
+        )
         return [BrokenFile(row[0], row[1]) for row in rows]
 
     # -- refresh ------------------------------------------------------------------------
@@ -489,16 +578,16 @@ class TemplateIndex:
     ) -> SearchPage:
         """Templates matching ``query`` (best first) with any of ``tools`` and all ``tags``
         (see :func:`.search.search`). An empty query lists every template by title."""
-        conn = self._connect()
-        return searching.search(conn, self.table(conn), query, tools, tags, limit, offset)
+        return self._guarded(
+            lambda conn: searching.search(conn, self.table(conn), query, tools, tags, limit, offset)
+        )
 
     def matching_ids(self, query: str) -> list[str]:
         """The id of every template matching ``query``, unranked, without facets: the answer
         ``grep -ril`` gives, for scripts (and the benchmark's like-for-like comparison)."""
-        conn = self._connect()
-        return searching.matching_ids(conn, self.table(conn), query)
+        return self._guarded(lambda conn: searching.matching_ids(conn, self.table(conn), query))
 
     def get(self, template_id: str) -> TemplateSummary | None:
         """The indexed summary of one template, or None if it is not indexed."""
-        row = self._connect().execute(SUMMARY_BY_ID_SQL, (template_id,)).fetchone()
+        row = self._guarded(lambda conn: conn.execute(SUMMARY_BY_ID_SQL, (template_id,)).fetchone())
         return summary_from_row(row) if row else None

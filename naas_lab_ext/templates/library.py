@@ -157,7 +157,7 @@ class TemplateLibrary:
         self.folder = check_folder_name(folder)
         self.sources = unique_names(list(sources))
         self.git_timeout = git_timeout
-        self.index = TemplateIndex(index_path)
+        self.index = TemplateIndex(index_path, folder=self.root / self.folder)
         self.stop_event = threading.Event()
         self._sync_lock = threading.Lock()
 

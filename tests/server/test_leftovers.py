@@ -131,3 +131,31 @@ async def test_the_server_removes_them_when_it_starts(
     assert all(p.exists() for p in kept)
     status, products = await api("GET", "products")
     assert [p["path"] for p in products["products"]] == ["team/sales"]
+
+
+def test_a_killed_vault_writer_leaves_nothing_for_long(tmp_path: Path) -> None:
+    from naas_lab_ext.secrets.location import SecretsConfig
+    from naas_lab_ext.secrets.storage import write_json
+
+    root = tmp_path / "root"
+    root.mkdir()
+    config = SecretsConfig(
+        backend="file", folder=tmp_path / "vault", key_file=tmp_path / "keys" / "secrets.key"
+    )
+    # the vault's writes go through the same temporary names housekeeping knows
+    write_json(config.folder / "secrets.json", {"values": {}})
+    assert [p.name for p in config.folder.iterdir()] == ["secrets.json"]
+    gone = dead_pid()
+    stale = [temp(config.folder, gone, "secrets.json"), temp(config.key_file.parent, gone, "key")]
+    being_written = files.temp_path(config.folder, "index.json")
+    being_written.write_bytes(b"{}")
+    catalog = ProductCatalog(root, framework_version="1", git=False)
+    removed = Housekeeping(
+        leftovers.cleaners(root, catalog, scratch=tmp_path / "scratch", secrets=config),
+        interval=60,
+    ).run_once()
+    assert sorted(removed["secrets"]) == sorted(p.name for p in stale)
+    assert not [p for p in stale if p.exists()]
+    assert being_written.exists() and (config.folder / "secrets.json").exists()
+    # a server with no vault has no such cleaner
+    assert "secrets" not in leftovers.cleaners(root, catalog)

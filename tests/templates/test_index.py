@@ -424,3 +424,56 @@ def test_word_bitmasks_agree_with_fts5_on_the_ranking_groups(
             conn, META_MASK_SQL, fts_query(query, "title tool tags description", any_word=True)
         )
         assert table.metadata_words.some(words) == any_fts, query
+
+
+def test_a_file_damaged_while_read_is_rebuilt_once_from_the_folder(
+    folder: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+    import threading
+
+    library(folder)
+    index = TemplateIndex(tmp_path / "damaged" / "templates.sqlite", folder=folder)
+    index.refresh(folder)
+    before = [i.id for i in index.search("csv").items]
+    # a connection opened in each of several threads, then garbage over the file's pages
+    index._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = index.db_path.stat().st_size
+    with index.db_path.open("r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\x00\xff" * ((size - 4096) // 2))
+    with pytest.raises(sqlite3.DatabaseError):  # a plain connection sees the damage
+        sqlite3.connect(index.db_path).execute("SELECT COUNT(*) FROM templates").fetchone()
+    found: list[object] = []
+
+    def read() -> None:
+        try:
+            found.append([i.id for i in index.search("csv").items])
+        except Exception as exc:  # the assertion below shows it
+            found.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [before] * 4
+    assert index.repairs == 1 and index.count() == 3
+    index.close()
+
+
+def test_without_its_folder_a_damaged_index_starts_empty(tmp_path: Path, folder: Path) -> None:
+    library(folder)
+    index = TemplateIndex(tmp_path / "i.sqlite")
+    index.refresh(folder)
+    index._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = index.db_path.stat().st_size
+    with index.db_path.open("r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\x00\xff" * ((size - 4096) // 2))
+    index._connect().close()  # the next read opens the file again and finds the damage
+    index._local.conn = None
+    assert index.count() == 0 and index.repairs == 1
+    index.refresh(folder)  # the next refresh fills it
+    assert index.count() == 3
+    index.close()

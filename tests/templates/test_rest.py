@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +311,32 @@ async def test_add_to_models_offers_the_templates_requirements(
         "POST", "templates", "requirements", body={"id": template, "product": "nowhere"}
     )
     assert code == 404 and answer["field"] == "product"
+
+
+def damage(index_file: Path) -> None:
+    """Garbage over every page but the header, as a disk fault or a stray writer would."""
+    with closing(sqlite3.connect(index_file)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = index_file.stat().st_size
+    with index_file.open("r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\xa5" * (size - 4096))
+
+
+async def test_an_index_damaged_while_serving_is_rebuilt_not_a_500(
+    api: Any, tmp_path: Path
+) -> None:
+    await sync(api)
+    _, before = await api("GET", "templates", params={"q": "csv"})
+    [index_file] = (tmp_path / "index").glob("templates-*.sqlite")
+    damage(index_file)
+    # several requests at once, each in a thread of its own: none fails, one rebuild
+    answers = await asyncio.gather(
+        *(api("GET", "templates", params={"q": "csv"}) for _ in range(4)),
+        api("GET", "templates", "sync"),
+        api("GET", "templates", "notebooks", CSV),
+    )
+    assert [status for status, _ in answers] == [200] * 6, answers
+    assert all(page["items"] == before["items"] for _, page in answers[:4])
+    assert answers[4][1]["templates"] == 3
+    assert answers[5][1]["title"] == "Pandas - Read CSV"
