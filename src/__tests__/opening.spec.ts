@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { isExecutedNotebook, openDocument } from '../opening';
+import { isExecutedNotebook, openDocument, outputVersionOf } from '../opening';
 
 describe('isExecutedNotebook', () => {
   it.each([
@@ -45,5 +45,42 @@ describe('openDocument (UI finding 11)', () => {
       undefined,
       undefined
     );
+  });
+});
+
+describe('the version of an output file (UI finding 12)', () => {
+  it.each([
+    ['shop/outputs/raw/orders/latest/data.json', 'latest'],
+    [
+      'shop/outputs/raw/orders/2026-11-23T08.00.00.000Z/data.json',
+      '2026-11-23 08:00:00'
+    ],
+    ['outputs/raw/orders/latest/data.json', 'latest'],
+    ['shop/outputs/raw/latest/data.json', null],
+    ['shop/outputs/pipeline_executions/etl/r1/Collect.ipynb', null],
+    ['shop/models/latest/data.json', null],
+    ['shop/outputs/raw/orders/notes/data.json', null]
+  ])('%s -> %s', (path, version) => {
+    expect(outputVersionOf(path)).toBe(version);
+  });
+
+  it("puts the version in the document's tab, never in its label", () => {
+    const title = { label: 'data.json', dataset: { other: 'kept' } };
+    const docManager = { openOrReveal: vi.fn(() => ({ title })) };
+    openDocument(
+      docManager as never,
+      'shop/outputs/raw/orders/2026-11-23T08.00.00.000Z/data.json'
+    );
+    expect(title.label).toBe('data.json');
+    expect(title.dataset).toEqual({
+      other: 'kept',
+      'naas-version': '2026-11-23 08:00:00'
+    });
+    const plain = { label: 'README.md', dataset: {} };
+    openDocument(
+      { openOrReveal: vi.fn(() => ({ title: plain })) } as never,
+      'shop/README.md'
+    );
+    expect(plain.dataset).toEqual({});
   });
 });

@@ -14,7 +14,7 @@ import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { productIcon } from '../icons';
-import { panelFocusTarget } from './accordion';
+import { insertSection, panelFocusTarget } from './accordion';
 import { OutputsService } from '../outputs/api';
 import { OutputsSection } from '../outputs/OutputsSection';
 import { IProductAction } from '../tokens';
@@ -94,8 +94,8 @@ export class SidebarPanel extends SidePanel {
 
     this.newProduct = new NewProductSection(options);
     this.addWidget(this.newProduct);
-    // Outputs and the form start folded so the list and the templates get the room; the
-    // + button, the palette and the launcher open the form, one click opens Outputs.
+    // Outputs and the form start folded so the list gets the room; the + button, the
+    // palette and the launcher open the form, one click opens Outputs.
     this.collapse(this.outputs);
     this.collapse(this.newProduct);
     this.rebalance();
@@ -135,12 +135,14 @@ export class SidebarPanel extends SidePanel {
     requestAnimationFrame(() => this.newProduct.focusForm());
   }
 
-  /** Add a section, by default just before "New product". */
+  /** Add a section, by default just before "New product" (see insertSection). */
   addSection(widget: Widget, index?: number, folded = false): void {
-    const at = index ?? this.content.widgets.indexOf(this.newProduct);
-    this.insertWidget(at < 0 ? this.content.widgets.length : at, widget);
-    if (folded) {
-      this.collapse(widget);
+    const widgets = this.content.widgets;
+    const at = index ?? widgets.indexOf(this.newProduct);
+    if (this.content instanceof AccordionPanel) {
+      insertSection(this.content, widget, at < 0 ? widgets.length : at, folded);
+    } else {
+      this.insertWidget(at < 0 ? widgets.length : at, widget);
     }
     this.rebalance();
   }
@@ -165,14 +167,14 @@ export class SidebarPanel extends SidePanel {
     this.toolbar.addItem(name, item);
   }
 
-  /** Give every expanded section its share of the height (Templates a double one). */
+  /** Give every expanded section its share of the height (the products list a double one). */
   rebalance(): void {
     const accordion = this.content;
     if (!(accordion instanceof AccordionPanel)) {
       return;
     }
     const weights = accordion.widgets.map(widget =>
-      widget.isHidden ? 0 : widget.hasClass('naas-TemplatesSection') ? 2 : 1
+      widget.isHidden ? 0 : widget === this.products ? 2 : 1
     );
     accordion.setRelativeSizes(weights);
   }

@@ -1,13 +1,8 @@
 /**
- * The "Templates" section of the Data Products panel: the library search (TemplatesView),
- * the sync status, and a refresh button in the section's toolbar.
+ * The content of the Templates panel: the library search (TemplatesView) and the sync
+ * status (the panel's toolbar has the refresh button).
  */
-import {
-  ReactWidget,
-  Toolbar,
-  ToolbarButton,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Poll } from '@lumino/polling';
 import * as React from 'react';
@@ -72,15 +67,6 @@ export class TemplatesSection extends ReactWidget {
     super();
     this.addClass('naas-TemplatesSection');
     this.title.label = 'Templates';
-    this.toolbar = new Toolbar();
-    this.toolbar.addItem(
-      'sync',
-      new ToolbarButton({
-        icon: refreshIcon,
-        tooltip: 'Refresh the templates from their sources',
-        onClick: () => void this.sync()
-      })
-    );
     this._poll = new Poll({
       factory: () => this.refreshStatus(),
       frequency: { interval: 60 * 1000, backoff: true, max: 600 * 1000 },
@@ -88,8 +74,6 @@ export class TemplatesSection extends ReactWidget {
       standby: () => !this.isVisible || 'when-hidden'
     });
   }
-
-  readonly toolbar: Toolbar;
 
   /** The template last selected in the list (for the commands). */
   get selected(): ITemplateSummary | null {

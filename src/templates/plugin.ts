@@ -1,8 +1,9 @@
 /**
- * The template library: the Templates section of the panel, the read-only preview, Open in
+ * The template library: the Templates panel of the left sidebar, the read-only preview, Open in
  * Lab, Add to models (also from the file browser's context menu on __templates__), sync.
  */
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
@@ -31,6 +32,7 @@ import { CommandIDs, INaasLab, TEMPLATES_PLUGIN_ID } from '../tokens';
 import { TemplatesService } from './api';
 import { requirementsOffer } from './requirements';
 import { TemplatePreview } from './TemplatePreview';
+import { TemplatesPanel, TEMPLATES_PANEL_ID } from './TemplatesPanel';
 import { TemplatesSection } from './TemplatesSection';
 import { ITemplateSummary } from './types';
 
@@ -57,14 +59,20 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
     'Template library: search, preview, Open in Lab, Add to models, read-only __templates__.',
   autoStart: true,
   requires: [INaasLab, IRenderMimeRegistry],
-  optional: [ICommandPalette, IDefaultFileBrowser, ISettingRegistry],
+  optional: [
+    ICommandPalette,
+    IDefaultFileBrowser,
+    ISettingRegistry,
+    ILayoutRestorer
+  ],
   activate: (
     app: JupyterFrontEnd,
     naas: INaasLab,
     rendermime: IRenderMimeRegistry,
     palette: ICommandPalette | null,
     fileBrowser: IDefaultFileBrowser | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null
   ) => {
     const { products } = naas;
     const service = new TemplatesService(naas.serverSettings);
@@ -167,7 +175,14 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
       openInLab,
       addToModels: t => addToModels(t)
     });
-    naas.addSection(section, 1);
+    const panel = new TemplatesPanel(section);
+    app.shell.add(panel, 'left', { rank: 160 });
+    restorer?.add(panel, TEMPLATES_PANEL_ID);
+    /** Show the Templates panel with the cursor in its search box. */
+    const reveal = (): void => {
+      app.shell.activateById(TEMPLATES_PANEL_ID);
+      section.focusSearch();
+    };
 
     /** The template a command acts on: its args, the file browser, or the panel. */
     const targetOf = (
@@ -189,9 +204,8 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
     ): ITemplateSummary | null => {
       const template = targetOf(args);
       if (!template) {
-        naas.revealSection(section);
-        section.focusSearch();
-        Notification.info('Select a template in the Templates section first.', {
+        reveal();
+        Notification.info('Select a template in the Templates panel first.', {
           autoClose: 4000
         });
       }
@@ -233,11 +247,8 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.searchTemplates, {
       label: 'Search templates',
-      caption: 'Show the template library and put the cursor in its search box',
-      execute: () => {
-        naas.revealSection(section);
-        section.focusSearch();
-      }
+      caption: 'Show the Templates panel and put the cursor in its search box',
+      execute: reveal
     });
     app.commands.addCommand(CommandIDs.syncTemplates, {
       label: 'Refresh templates',

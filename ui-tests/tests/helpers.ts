@@ -79,26 +79,28 @@ export async function fillForm(scope: Locator, fields: IProductFields): Promise<
   }
 }
 
-/** Page object of the Templates section of the Data Products panel. */
+export const TEMPLATES_PANEL_ID = 'naas-lab-ext-templates-panel';
+
+/** Page object of the Templates panel of the left sidebar. */
 export class TemplatesSection {
   constructor(readonly page: IJupyterLabPageFixture) {}
 
-  get panel(): ProductsPanel {
-    return new ProductsPanel(this.page);
+  get root(): Locator {
+    return this.page.locator(`#${TEMPLATES_PANEL_ID}`);
   }
 
   get search(): Locator {
-    return this.panel.root.getByRole('searchbox', { name: 'Search templates' });
+    return this.root.getByRole('searchbox', { name: 'Search templates' });
   }
 
   get list(): Locator {
-    return this.panel.root.getByRole('listbox', { name: 'Templates' });
+    return this.root.getByRole('listbox', { name: 'Templates' });
   }
 
-  /** Open the panel and expand the Templates section. */
+  /** Open the Templates panel. */
   async open(): Promise<void> {
-    await this.panel.open();
-    await this.panel.expandSection('Templates');
+    await this.page.sidebar.openTab(TEMPLATES_PANEL_ID);
+    await expect(this.root).toBeVisible();
     await expect(this.search).toBeVisible();
   }
 

@@ -43,8 +43,22 @@ test.describe('Outputs of a product', () => {
 
     // And Open shows the file of the latest version in Lab, 
     await section.getByRole('button', { name: 'Open orders.csv of raw/orders, latest' }).click();
-    const tab = page.getByRole('tab', { name: 'orders.csv' });
-    await expect(tab).toBeVisible();
+    const latest = page.locator('.lm-TabBar-tab[data-naas-version="latest"]');
+    await expect(latest).toContainText('orders.csv');
+    // and a version opens in a tab of its own that says which (UI finding 12)
+    await section
+      .getByRole('button', { name: /^Open orders\.csv of raw\/orders, \d{4}-\d{2}-\d{2} / })
+      .click();
+    const version = page.locator('.lm-TabBar-tab[data-naas-version^="20"]');
+    await expect(version).toContainText('orders.csv');
+    for (const [tab, shown] of [
+      [latest, /^"· latest"$/],
+      [version, /^"· \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"$/]
+    ] as const) {
+      expect(await tab.evaluate(node => getComputedStyle(node, '::after').content)).toMatch(
+        shown
+      );
+    }
     await page.screenshot({ path: 'test-results/outputs.png' });
   });
 });

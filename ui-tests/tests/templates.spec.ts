@@ -17,7 +17,7 @@ test.describe('Template library', () => {
     await expect(first).toContainText(/Excel/);
 
     // the tool filter keeps one tool
-    await templates.panel.root
+    await templates.root
       .getByRole('combobox', { name: 'Filter by tool' })
       .selectOption('Excel');
     await expect(templates.template(/Pandas - Read Excel/)).toHaveCount(0);
@@ -42,11 +42,11 @@ test.describe('Template library', () => {
     await page.screenshot({ path: 'test-results/template-preview.png' });
 
     // Open in Lab copies it to the root and opens the copy
-    await templates.panel.root.getByRole('button', { name: 'Open in Lab' }).click();
+    await templates.root.getByRole('button', { name: 'Open in Lab' }).click();
     await expect(page.getByRole('tab', { name: 'Pandas_Read_CSV.ipynb' })).toBeVisible();
     expect(await page.contents.fileExists('Pandas_Read_CSV.ipynb')).toBe(true);
     // a second copy never overwrites the first
-    await templates.panel.root.getByRole('button', { name: 'Open in Lab' }).click();
+    await templates.root.getByRole('button', { name: 'Open in Lab' }).click();
     await expect(page.getByRole('tab', { name: 'Pandas_Read_CSV_(1).ipynb' })).toBeVisible();
     await page.contents.deleteFile('Pandas_Read_CSV.ipynb');
     await page.contents.deleteFile('Pandas_Read_CSV_(1).ipynb');

@@ -31,9 +31,26 @@ test.describe('UI findings of the walk', () => {
     await panel.root.screenshot({
       path: 'test-results/walk-products-light.png'
     });
+    // Templates have a panel of their own (UI finding 9), the search has its whole height
     const templates = new TemplatesSection(page);
     await templates.open();
     await expect(templates.template(/Clean Table/)).toBeVisible();
+    await expect(templates.search).toBeFocused();
+    await templates.root.screenshot({ path: 'test-results/walk-templates-light.png' });
+    await panel.open();
+    await expect(panel.root.getByRole('heading', { name: /^Templates/ })).toHaveCount(0);
+    // The Tab key meets the sections in their order on screen (UI finding 6)
+    const titles = panel.root.locator('.lm-AccordionPanel-title');
+    const inDom = await titles.allTextContents();
+    const tops = await titles.evaluateAll(nodes =>
+      nodes.map(node => node.getBoundingClientRect().top)
+    );
+    const onScreen = inDom
+      .map((text, index) => ({ text, top: tops[index] }))
+      .sort((a, b) => a.top - b.top)
+      .map(title => title.text);
+    expect(inDom).toEqual(onScreen);
+    expect(inDom.length).toBeGreaterThanOrEqual(5);
     // Products folded: the product's sections still say which product they show
     await panel.root
       .getByRole('heading', { name: /^Products Section$/ })
