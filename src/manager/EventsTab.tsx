@@ -4,11 +4,10 @@
  */
 import * as React from 'react';
 
-import { errorMessage } from '../api/errors';
 import { formatTime } from '../format';
 import { GROUP, IEventsFilter, NO_EVENTS_FILTER, eventsQuery } from './filters';
 import { IManagerHost } from './host';
-import { useSignal } from './hooks';
+import { usePagedList, useSignal } from './hooks';
 import { KIND_GROUPS, kindLabel, levelInfo, runOf } from './kinds';
 import { ManagerModel } from './model';
 import { EventLevel, IEvent } from './types';
@@ -22,13 +21,6 @@ export function mergeEvents(...lists: IEvent[][]): IEvent[] {
     }
   }
   return [...byId.values()].sort((a, b) => b.id - a.id);
-}
-
-interface IEventsState {
-  events: IEvent[];
-  next: number | null;
-  loading: boolean;
-  error: string | null;
 }
 
 function EventsFilterBar(props: {
@@ -192,71 +184,19 @@ export function EventsTab(props: {
   const [filter, setFilter] = React.useState<IEventsFilter>(NO_EVENTS_FILTER);
   const key = JSON.stringify(filter);
   const tick = model.tick('events');
-  const [state, setState] = React.useState<IEventsState>({
-    events: [],
-    next: null,
-    loading: true,
-    error: null
-  });
-  const shownKey = React.useRef<string | null>(null);
-
-  React.useEffect(() => {
-    let current = true;
-    const sameFilter = shownKey.current === key;
-    setState(s => ({ ...s, loading: true }));
-    model.services.manager
-      .events(eventsQuery(filter, model.pageSize))
-      .then(page => {
-        if (!current) {
-          return;
-        }
-        setState(s => ({
-          events: sameFilter ? mergeEvents(s.events, page.events) : page.events,
-          next:
-            sameFilter && s.events.length > page.events.length
-              ? s.next
-              : page.next_before,
-          loading: false,
-          error: null
-        }));
-        shownKey.current = key;
-      })
-      .catch(reason => {
-        if (current) {
-          setState(s => ({
-            ...s,
-            loading: false,
-            error: errorMessage(reason)
-          }));
-        }
-      });
-    return () => {
-      current = false;
-    };
-  }, [key, tick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (state.next === null || state.loading) {
-      return;
-    }
-    setState(s => ({ ...s, loading: true }));
-    try {
-      const page = await model.services.manager.events({
-        ...eventsQuery(filter, model.pageSize),
-        before: state.next
-      });
-      setState(s => ({
-        events: mergeEvents(s.events, page.events),
-        next: page.next_before,
-        loading: false,
-        error: null
-      }));
-    } catch (reason) {
-      setState(s => ({ ...s, loading: false, error: errorMessage(reason) }));
-    }
-  };
-
-  const read = shownKey.current !== null;
+  const state = usePagedList<IEvent, number>(
+    before =>
+      model.services.manager
+        .events({
+          ...eventsQuery(filter, model.pageSize),
+          ...(before === null ? {} : { before })
+        })
+        .then(page => ({ items: page.events, next: page.next_before })),
+    mergeEvents,
+    key,
+    tick
+  );
+  const read = state.read;
   const filtered = !!(filter.level || filter.product || filter.kind);
   let list: JSX.Element;
   if (!read && state.error) {
@@ -267,7 +207,7 @@ export function EventsTab(props: {
     );
   } else if (!read) {
     list = <p className="naas-Empty">Reading the events…</p>;
-  } else if (!state.events.length) {
+  } else if (!state.items.length) {
     list = filtered ? (
       <p className="naas-Empty">
         No event matches these filters: clear them to see all.
@@ -281,7 +221,7 @@ export function EventsTab(props: {
   } else {
     list = (
       <ol className="naas-Events" aria-label="Events">
-        {state.events.map(event => (
+        {state.items.map(event => (
           <EventItem key={event.id} model={model} event={event} now={now} />
         ))}
       </ol>
@@ -297,11 +237,11 @@ export function EventsTab(props: {
         </div>
       ) : null}
       {list}
-      {read && state.next !== null ? (
+      {read && state.hasMore ? (
         <button
           className="jp-mod-styled naas-Button naas-Manager-more"
           aria-busy={state.loading}
-          onClick={() => void loadMore()}
+          onClick={() => void state.loadMore()}
         >
           {state.loading ? 'Loading…' : 'Load more events'}
         </button>

@@ -5,7 +5,6 @@
  */
 import * as React from 'react';
 
-import { errorMessage } from '../api/errors';
 import { formatDuration, formatTime } from '../format';
 import { isLive, mergeRuns } from '../pipelines/runs';
 import { Status } from '../pipelines/Status';
@@ -22,7 +21,7 @@ import {
   runsQuery
 } from './filters';
 import { IManagerHost } from './host';
-import { useDebounced, useSignal } from './hooks';
+import { useDebounced, usePagedList, useSignal } from './hooks';
 import { ManagerModel } from './model';
 import { RunDetail } from './RunDetail';
 import { RunSource } from './types';
@@ -43,13 +42,6 @@ export function failureLine(run: IRun): string {
       : failed.name;
   }
   return run.error ?? '';
-}
-
-interface IRunsState {
-  runs: IRun[];
-  next: string | null;
-  loading: boolean;
-  error: string | null;
 }
 
 function RunsFilterBar(props: {
@@ -139,28 +131,19 @@ function RunsFilterBar(props: {
           ))}
         </select>
       </label>
-      {filter.range === 'custom' ? (
-        <>
-          <label className="naas-Manager-field">
-            <span>From</span>
-            <input
-              className="naas-Form-input"
-              type="datetime-local"
-              value={filter.from}
-              onChange={event => set({ from: event.target.value })}
-            />
-          </label>
-          <label className="naas-Manager-field">
-            <span>To</span>
-            <input
-              className="naas-Form-input"
-              type="datetime-local"
-              value={filter.to}
-              onChange={event => set({ to: event.target.value })}
-            />
-          </label>
-        </>
-      ) : null}
+      {filter.range === 'custom'
+        ? (['from', 'to'] as const).map(bound => (
+            <label key={bound} className="naas-Manager-field">
+              <span>{bound === 'from' ? 'From' : 'To'}</span>
+              <input
+                className="naas-Form-input"
+                type="datetime-local"
+                value={filter[bound]}
+                onChange={event => set({ [bound]: event.target.value })}
+              />
+            </label>
+          ))
+        : null}
       <label className="naas-Manager-field naas-mod-grow">
         <span>Search in errors</span>
         <input
@@ -280,75 +263,24 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
   const applied: IRunsFilter = { ...filter, pipeline, q, from, to };
   const key = JSON.stringify(applied);
   const tick = model.tick('runs');
-  const [state, setState] = React.useState<IRunsState>({
-    runs: [],
-    next: null,
-    loading: true,
-    error: null
-  });
-  const shownKey = React.useRef<string | null>(null);
-
   // The first page, again when the filters change (replacing the list) or an event says
   // runs changed (merged into the pages already read).
-  React.useEffect(() => {
-    let current = true;
-    const sameFilter = shownKey.current === key;
-    setState(s => ({ ...s, loading: true }));
-    model.services.manager
-      .runs({ ...runsQuery(applied, now()), limit: model.pageSize })
-      .then(page => {
-        if (!current) {
-          return;
-        }
-        setState(s => ({
-          runs: sameFilter ? mergeRuns(s.runs, page.runs) : page.runs,
-          next:
-            sameFilter && s.runs.length > page.runs.length
-              ? s.next
-              : page.next_before,
-          loading: false,
-          error: null
-        }));
-        shownKey.current = key;
-      })
-      .catch(reason => {
-        if (current) {
-          setState(s => ({
-            ...s,
-            loading: false,
-            error: errorMessage(reason)
-          }));
-        }
-      });
-    return () => {
-      current = false;
-    };
-  }, [key, tick]);
-
-  const loadMore = async (): Promise<void> => {
-    if (!state.next || state.loading) {
-      return;
-    }
-    setState(s => ({ ...s, loading: true }));
-    try {
-      const page = await model.services.manager.runs({
-        ...runsQuery(applied, now()),
-        limit: model.pageSize,
-        before: state.next
-      });
-      setState(s => ({
-        runs: mergeRuns(s.runs, page.runs),
-        next: page.next_before,
-        loading: false,
-        error: null
-      }));
-    } catch (reason) {
-      setState(s => ({ ...s, loading: false, error: errorMessage(reason) }));
-    }
-  };
+  const state = usePagedList<IRun, string>(
+    before =>
+      model.services.manager
+        .runs({
+          ...runsQuery(applied, now()),
+          limit: model.pageSize,
+          ...(before === null ? {} : { before })
+        })
+        .then(page => ({ items: page.runs, next: page.next_before })),
+    mergeRuns,
+    key,
+    tick
+  );
 
   const selected = model.run;
-  const read = shownKey.current !== null;
+  const read = state.read;
   let list: JSX.Element;
   if (!read && state.error) {
     list = (
@@ -358,7 +290,7 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
     );
   } else if (!read) {
     list = <p className="naas-Empty">Reading the runs…</p>;
-  } else if (!state.runs.length) {
+  } else if (!state.items.length) {
     list = isUnfiltered(applied) ? (
       <p className="naas-Empty">
         No run yet: run a pipeline (its Pipeline view&apos;s Run button) or
@@ -374,7 +306,7 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
       <RunsList
         model={model}
         host={host}
-        runs={state.runs}
+        runs={state.items}
         selected={selected}
       />
     );
@@ -391,19 +323,19 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
             </div>
           ) : null}
           {list}
-          {read && state.next ? (
+          {read && state.hasMore ? (
             <button
               className="jp-mod-styled naas-Button naas-Manager-more"
               aria-busy={state.loading}
-              onClick={() => void loadMore()}
+              onClick={() => void state.loadMore()}
             >
               {state.loading ? 'Loading…' : 'Load more runs'}
             </button>
-          ) : read && state.runs.length ? (
+          ) : read && state.items.length ? (
             <p className="naas-Empty naas-Manager-end">
-              {state.runs.length === 1
+              {state.items.length === 1
                 ? 'The only run.'
-                : `All ${state.runs.length} runs.`}
+                : `All ${state.items.length} runs.`}
             </p>
           ) : null}
         </div>
@@ -414,7 +346,7 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
             runId={selected}
             onClose={() => model.showRun(null)}
           />
-        ) : read && state.runs.length ? (
+        ) : read && state.items.length ? (
           <p className="naas-Empty naas-RunsTab-hint">
             Select a run (click, or the arrow keys in the list) for its steps,
             errors and executed notebooks.

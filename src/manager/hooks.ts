@@ -75,3 +75,106 @@ export function useDebounced<T extends string | number>(
   }, [value, ms]);
   return ms <= 0 ? value : settled;
 }
+
+/** One page of a list read with a cursor: its items and the cursor of the next page. */
+export interface IPage<T, C> {
+  items: T[];
+  /** The cursor of the next (older) page; null after the last one. */
+  next: C | null;
+}
+
+export interface IPagedList<T> {
+  /** Every item of the pages read so far. */
+  items: T[];
+  /** Whether an older page is left ("Load more"). */
+  hasMore: boolean;
+  loading: boolean;
+  /** Why the last read failed (null when it worked). */
+  error: string | null;
+  /** Whether a first page was ever read (before: show "Reading…"). */
+  read: boolean;
+  /** Read the next page and add it. */
+  loadMore: () => Promise<void>;
+}
+
+/**
+ * A live list read page by page with a cursor, newest first: the first page is read now,
+ * again when `key` changes (the filters: the list is replaced) and when `tick` changes
+ * (something changed on the server: it is merged into the pages already read, which keep
+ * their cursor). `fetch(null)` reads the first page, `fetch(cursor)` the one after `cursor`;
+ * `merge` joins lists (unique, newest first).
+ */
+export function usePagedList<T, C>(
+  fetch: (before: C | null) => Promise<IPage<T, C>>,
+  merge: (...lists: T[][]) => T[],
+  key: string,
+  tick: number
+): IPagedList<T> {
+  const [state, setState] = React.useState<{
+    items: T[];
+    next: C | null;
+    loading: boolean;
+    error: string | null;
+  }>({ items: [], next: null, loading: true, error: null });
+  const shownKey = React.useRef<string | null>(null);
+
+  React.useEffect(() => {
+    let current = true;
+    const sameKey = shownKey.current === key;
+    setState(s => ({ ...s, loading: true }));
+    fetch(null)
+      .then(page => {
+        if (!current) {
+          return;
+        }
+        setState(s => ({
+          items: sameKey ? merge(s.items, page.items) : page.items,
+          // more pages read than this first one: their cursor still holds
+          next:
+            sameKey && s.items.length > page.items.length ? s.next : page.next,
+          loading: false,
+          error: null
+        }));
+        shownKey.current = key;
+      })
+      .catch(reason => {
+        if (current) {
+          setState(s => ({
+            ...s,
+            loading: false,
+            error: errorMessage(reason)
+          }));
+        }
+      });
+    return () => {
+      current = false;
+    };
+  }, [key, tick]);
+
+  const loadMore = async (): Promise<void> => {
+    if (state.next === null || state.loading) {
+      return;
+    }
+    setState(s => ({ ...s, loading: true }));
+    try {
+      const page = await fetch(state.next);
+      setState(s => ({
+        items: merge(s.items, page.items),
+        next: page.next,
+        loading: false,
+        error: null
+      }));
+    } catch (reason) {
+      setState(s => ({ ...s, loading: false, error: errorMessage(reason) }));
+    }
+  };
+
+  return {
+    items: state.items,
+    hasMore: state.next !== null,
+    loading: state.loading,
+    error: state.error,
+    read: shownKey.current !== null,
+    loadMore
+  };
+}

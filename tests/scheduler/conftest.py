@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from naas_lab_ext.core.errors import NaasError, NotFound
-from naas_lab_ext.pipelines.production import Production, ProductionRequest
+from naas_lab_ext.core.errors import NotFound
+from naas_lab_ext.pipelines.production import Production
 from naas_lab_ext.pipelines.results import RunResult, RunStatus
 from naas_lab_ext.pipelines.store.repository import RunStore
 from naas_lab_ext.scheduler.loop import FiringEvent, Scheduler
 from naas_lab_ext.scheduler.repository import ScheduleStore
 from naas_lab_ext.scheduler.spec import ScheduleSpec
+from tests.scheduler.launching import EachInTurn
 
 UTC = timezone.utc
 
@@ -48,7 +49,7 @@ class FakeClock:
 
 
 @dataclass
-class FakeLauncher:
+class FakeLauncher(EachInTurn):
     """Starts "runs" by recording them RUNNING in the run store (no kernel); tests end them."""
 
     store: RunStore
@@ -80,21 +81,6 @@ class FakeLauncher:
         if self.instant:
             self.finish(run.run_id)
         return run
-
-    def start_productions(
-        self, requests: Sequence[ProductionRequest], *, source: str = ""
-    ) -> list[RunResult | NaasError]:
-        answers: list[RunResult | NaasError] = []
-        for request in requests:
-            try:
-                answers.append(
-                    self.start_production(
-                        request.production, request.pipeline, request.parameters, source=source
-                    )
-                )
-            except NaasError as exc:
-                answers.append(exc)
-        return answers
 
     def finish(self, run_id: str, status: RunStatus = RunStatus.SUCCEEDED) -> None:
         run = self.store.get_run(run_id)

@@ -11,16 +11,15 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from naas_lab_ext.core.errors import NaasError
-from naas_lab_ext.pipelines.production import Production, ProductionRequest
+from naas_lab_ext.pipelines.production import Production
 from naas_lab_ext.pipelines.results import RunResult, RunStatus
 from naas_lab_ext.pipelines.store.repository import RunStore
 from naas_lab_ext.scheduler.loop import Scheduler
 from naas_lab_ext.scheduler.repository import ScheduleStore
+from tests.scheduler.launching import EachInTurn
 
 SPEED = 60.0
 
@@ -36,7 +35,7 @@ class ScaledClock:
         return event.wait(max(0.0, seconds) / SPEED)
 
 
-class RecordingLauncher:
+class RecordingLauncher(EachInTurn):
     def __init__(self, store: RunStore, clock: ScaledClock) -> None:
         self.store, self.clock, self.count = store, clock, 0
 
@@ -58,21 +57,6 @@ class RecordingLauncher:
         )
         self.store.create_run(run)
         return run
-
-    def start_productions(
-        self, requests: Sequence[ProductionRequest], *, source: str = ""
-    ) -> list[RunResult | NaasError]:
-        answers: list[RunResult | NaasError] = []
-        for request in requests:
-            try:
-                answers.append(
-                    self.start_production(
-                        request.production, request.pipeline, request.parameters, source=source
-                    )
-                )
-            except NaasError as exc:
-                answers.append(exc)
-        return answers
 
 
 def main(argv: list[str]) -> int:

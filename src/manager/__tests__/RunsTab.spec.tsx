@@ -172,6 +172,29 @@ describe('RunsTab', () => {
     await waitFor(() => expect(lastQuery()).toEqual({ limit: 2 }));
   });
 
+  it('a custom time range asks from and to', async () => {
+    renderRuns(page([failedRun('7')]));
+    const filters = await screen.findByRole('search', { name: 'Filter runs' });
+    expect(within(filters).queryByLabelText('From')).toBeNull();
+    fireEvent.change(within(filters).getByLabelText('When'), {
+      target: { value: 'custom' }
+    });
+    fireEvent.change(within(filters).getByLabelText('From'), {
+      target: { value: '2026-11-20T08:00' }
+    });
+    fireEvent.change(within(filters).getByLabelText('To'), {
+      target: { value: '2026-11-21T08:00' }
+    });
+    await waitFor(() => expect(lastQuery().until).toBeTruthy());
+    const { since, until } = lastQuery();
+    expect(new Date(since!).getTime()).toBe(
+      new Date('2026-11-20T08:00').getTime()
+    );
+    expect(new Date(until!).getTime()).toBe(
+      new Date('2026-11-21T08:00').getTime()
+    );
+  });
+
   it('shows a failed run’s detail: timeline, the failed step’s error, its notebook, the parameters', async () => {
     const fake = renderRuns(page([failedRun('7')]));
     const list = await screen.findByRole('listbox', { name: 'Runs' });
