@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install everything and run ALL tests: lint and type checks, pytest, frontend unit tests
-# (Vitest), install checks (labextension/server extension/browser_check) and the Galata UI
-# tests in Debian's Chromium. Exits non-zero if anything fails.
+# Install everything and run ALL tests: lint and type checks, pytest (the store's tests on
+# SQLite and on a PostgreSQL server this script starts), frontend unit tests (Vitest), install
+# checks (labextension/server extension/browser_check) and the Galata UI tests in Debian's
+# Chromium. Exits non-zero if anything fails.
 # Usage: bash scripts/test.sh            (CI runs it through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,13 +12,20 @@ export DEBIAN_FRONTEND=noninteractive
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
-# --- system packages the tests need: Chromium (from Debian; browsers cannot be downloaded) ---
-if ! command -v "${CHROMIUM_PATH:-/usr/bin/chromium}" >/dev/null 2>&1; then
-  step "Installing Chromium from Debian"
+# --- system packages the tests need, from Debian: Chromium (browsers cannot be downloaded)
+# and PostgreSQL (the store's tests run on SQLite and on a PostgreSQL server) ---
+packages=()
+command -v "${CHROMIUM_PATH:-/usr/bin/chromium}" >/dev/null 2>&1 || packages+=(chromium)
+if [ -z "${NAAS_TEST_PG_URL:-}" ] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null \
+  && ! command -v initdb >/dev/null 2>&1; then
+  packages+=(postgresql)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  step "Installing ${packages[*]} from Debian"
   sudo_cmd=""
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
 # --- Python + JS install, labextension build ---
@@ -42,6 +50,18 @@ grep -qE "naas_lab_ext.*OK" /tmp/naas-serverext.txt \
 bash scripts/browser_check.sh
 
 # --- tests ---
+# A throwaway PostgreSQL on 127.0.0.1 for the store's tests (unless $NAAS_TEST_PG_URL names
+# one already), stopped and deleted when this script ends, however it ends.
+if [ -z "${NAAS_TEST_PG_URL:-}" ]; then
+  step "PostgreSQL for the store tests"
+  pg_env=$(mktemp)
+  bash scripts/postgres.sh start "$pg_env"
+  # shellcheck disable=SC1090
+  . "$pg_env"
+  rm -f "$pg_env"
+  trap 'bash scripts/postgres.sh stop' EXIT
+fi
+
 step "pytest"
 # Any non-zero exit fails the run, 5 (no test collected) included: the suite is never empty.
 python -m pytest -q

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests import pg
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
@@ -54,11 +56,40 @@ def root(jp_root_dir: Path) -> Path:
     return Path(jp_root_dir)
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The tests of a module marked ``both_databases`` run once on SQLite, once on PostgreSQL
+    (their ``run_store_url`` is a schema of the test server: see tests/pg.py)."""
+    if metafunc.definition.get_closest_marker("both_databases") is None:
+        return
+    if "run_store_url" in metafunc.fixturenames:
+        metafunc.parametrize("run_store_url", DATABASES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """The URL of the PostgreSQL test server (skipped without one, failed in CI)."""
+    with pg.server() as url:
+        yield url
+
+
 @pytest.fixture(autouse=True)
-def run_store_url(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+def run_store_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
     """Every test records runs in a store of its own, never in the real Jupyter data dir. The
     file exists, as after a first start: a missing one is recorded as a lost history
-    (``store.created``; tests/database/ tests that)."""
+    (``store.created``; tests/database/ tests that). On PostgreSQL (``both_databases``): a
+    new schema of the test server."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        with pg.schema(request.getfixturevalue("pg_server_url")) as url:
+            monkeypatch.setenv("NAAS_LAB_DB_URL", url)
+            yield url
+        return
     path = tmp_path_factory.mktemp("store") / "runs.sqlite"
     with closing(sqlite3.connect(path)) as connection:
         connection.execute("PRAGMA journal_mode = WAL")  # writes the header: not empty

@@ -165,6 +165,7 @@ def _cmd_runs_list(args: argparse.Namespace) -> int:
 
 def _cmd_runs_show(args: argparse.Namespace) -> int:
     with run_service(args) as service:
+        service.store.recover_interrupted()  # as runs list: a dead process's run is not RUNNING
         run = service.get_run(args.run_id)
     if args.json:
         print(json.dumps(run.to_json(relative_to=service.root), indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 from collections.abc import Callable
@@ -53,6 +54,17 @@ class RunOptions:
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
+def _finite(value: Any) -> bool:
+    """Whether ``value`` holds no NaN or infinite number, at any depth."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return all(_finite(item) for item in value)
+    return True
+
+
 def check_parameters(parameters: Any) -> dict[str, Any]:
     """``parameters`` as a run takes them: an object of Python identifiers to JSON values,
     at most :data:`MAX_PARAMETERS_BYTES` of JSON (each run's record, and every page of runs
@@ -61,8 +73,20 @@ def check_parameters(parameters: Any) -> dict[str, Any]:
         return {}
     if not isinstance(parameters, dict) or not all(isinstance(k, str) for k in parameters):
         raise InvalidInput("Parameters must be an object of name -> value.", field="parameters")
+    for name, value in parameters.items():
+        try:
+            finite = _finite(value)
+        except RecursionError:
+            break  # said below: nested too deeply
+        if not finite:
+            raise InvalidInput(
+                f"The parameter '{name}' holds a number that is not finite (NaN or "
+                "Infinity), which JSON and the run store do not take: pass a finite number, "
+                'null, or a text such as "nan" that the notebook converts.',
+                field="parameters",
+            )
     try:
-        size = len(json.dumps(parameters, ensure_ascii=False).encode("utf-8"))
+        size = len(json.dumps(parameters, ensure_ascii=False, allow_nan=False).encode("utf-8"))
     except UnicodeEncodeError:
         raise InvalidInput(
             "A parameter holds an invalid character (a lone surrogate): send valid UTF-8 text.",

@@ -81,7 +81,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _duration(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
+    """Seconds from ``start`` to ``end``; None when either is unknown, or when ``end`` is
+    before ``start`` (an end that was not seen: a run whose process died before it said it
+    was alive records its last sign of life, which can precede its start)."""
+    if start is None or end is None or end < start:
         return None
     return round((end - start).total_seconds(), 3)
 
@@ -244,7 +247,13 @@ class RunResult:
 
     @property
     def duration(self) -> float | None:
-        return _duration(self.started_at, self.ended_at)
+        """Seconds from start to end; None while it runs, and for an interrupted run whose
+        process was not seen alive after it started (its end, the last sign of life, is its
+        start or before: the real duration is not known, and is not shown as 0.0 s)."""
+        duration = _duration(self.started_at, self.ended_at)
+        if self.status == RunStatus.INTERRUPTED and duration is not None and duration < 0.05:
+            return None
+        return duration
 
     @property
     def failed_steps(self) -> list[StepResult]:

@@ -15,6 +15,8 @@ from naas_lab_ext.events.redact import redact_text
 from naas_lab_ext.events.service import EventService, split_values
 from naas_lab_ext.events.store import EventFilter, EventStore, event_values, record_events
 
+pytestmark = pytest.mark.both_databases
+
 ROOT = Path("/srv/root")
 
 

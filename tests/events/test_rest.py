@@ -18,6 +18,8 @@ from naas_lab_ext.events.emitter import SCHEMA_ID, EventsTask
 from naas_lab_ext.events.store import EventStore
 from tests.server.test_openapi import response_validator
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from naas_lab_ext.events.store import Event, EventFilter, EventStore
 from naas_lab_ext.pipelines.store.repository import RunStore
 from naas_lab_ext.scheduler.loop import Scheduler
 from naas_lab_ext.scheduler.repository import ScheduleStore
 from naas_lab_ext.scheduler.service import ScheduleService
 from tests.scheduler.conftest import FakeClock, FakeLauncher, production, run_until, spec, utc
+
+pytestmark = pytest.mark.both_databases
 
 
 def schedule_events(store: RunStore, after: int = 0) -> list[Event]:

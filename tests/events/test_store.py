@@ -22,6 +22,8 @@ from naas_lab_ext.pipelines.results import (
 )
 from naas_lab_ext.pipelines.store.repository import RunStore
 
+pytestmark = pytest.mark.both_databases
+
 SALES = Path("/products/sales")
 
 

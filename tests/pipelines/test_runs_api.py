@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,6 +16,8 @@ from typing import Any
 import pytest
 
 from naas_lab_ext.cli import main
+from naas_lab_ext.core.clock import utc_now
+from naas_lab_ext.database.processes import ProcessIdentity
 from naas_lab_ext.pipelines.results import (
     RunResult,
     RunStatus,
@@ -24,6 +28,8 @@ from naas_lab_ext.pipelines.results import (
 from naas_lab_ext.pipelines.store.repository import RunStore
 from tests.notebooks import make_product, pipeline_notebook
 from tests.server.test_openapi import response_validator
+
+pytestmark = pytest.mark.both_databases
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 FINISHED = {"SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"}
@@ -216,3 +222,61 @@ def test_runs_list_filters_on_the_command_line(
     assert after and not set(after) & set(first)
     assert main([*base, "--limit", "2", "--offset", "2"]) == 0  # the old option still works
     assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()[:2]] == after
+
+
+@pytest.mark.parametrize("value", ["1e999", "-1e999", "[1, 1e999]", "NaN"])
+async def test_a_parameter_that_is_not_a_finite_number_answers_400_naming_it(
+    api: Any, root: Path, value: str
+) -> None:
+    product = make_product(root, "sales")
+    pipeline_notebook(product / "models" / "daily.ipynb", "p = Pipeline('daily')\np.run()")
+    raw = '{"pipeline": "sales/models/daily.ipynb", "parameters": {"threshold": ' + value + "}}"
+    status, body = await api("POST", "runs", raw=raw.encode())
+    assert status == 400, body
+    assert body["reason"] == "InvalidInput" and body["field"] in {"parameters", None}
+    if value != "NaN":  # NaN is not JSON at all: the body is refused before
+        assert "'threshold'" in body["message"] and "not finite" in body["message"]
+    _, listed = await api("GET", "runs")
+    assert listed["total"] == 0
+
+
+def test_the_command_line_refuses_a_nan_parameter_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = (tmp_path / "root").resolve()
+    product = make_product(root, "sales")
+    pipeline_notebook(product / "models" / "daily.ipynb", "p = Pipeline('daily')\np.run()")
+    for value in ("NaN", "Infinity", "-Infinity", "1e999"):
+        code = main(["--root", str(root), "run", "sales/models/daily.ipynb", "-p", f"x={value}"])
+        assert code == 2
+        err = capsys.readouterr().err
+        assert "'x'" in err and "not finite" in err, err
+
+
+def test_runs_show_marks_a_run_of_a_dead_process_interrupted(
+    tmp_path: Path, run_store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a run left RUNNING by a process that is gone
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    me = ProcessIdentity.current()
+    store = RunStore(run_store_url)
+    run = RunResult(
+        run_id="2026-11-01T08.00.00.000Z-killed",
+        pipeline="daily",
+        status=RunStatus.RUNNING,
+        product_root=(tmp_path / "root" / "sales").resolve(),
+        created_at=T0,
+        started_at=utc_now() + timedelta(seconds=5),  # after its last heartbeat (at creation)
+    )
+    store.create_run(run, owner=ProcessIdentity(me.host, gone.pid, time.time() - 5))
+    store.close()
+    # When `runs show` reads it
+    base = ["--root", str(tmp_path / "root"), "runs"]
+    assert main([*base, "show", run.run_id, "--json"]) == 0
+    # Then it is INTERRUPTED, without a made-up duration (it was not seen alive after its start)
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "INTERRUPTED" and shown["duration"] is None
+    assert main([*base, "list"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(run.run_id) and "INTERRUPTED" in line and " s" not in line

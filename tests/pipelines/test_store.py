@@ -1,7 +1,9 @@
-"""The run store: records, filters and pages, concurrent writers, interrupted-run recovery."""
+"""The run store: records, filters and pages, concurrent writers, interrupted-run recovery;
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,14 +20,18 @@ from sqlalchemy import update
 from naas_lab_ext.core.clock import utc_now
 from naas_lab_ext.core.errors import InvalidInput, NotFound
 from naas_lab_ext.database.processes import ProcessIdentity
+from naas_lab_ext.events.store import EventStore
 from naas_lab_ext.pipelines.results import RunResult, RunStatus, StepResult, StepStatus
+from naas_lab_ext.pipelines.store import repository
 from naas_lab_ext.pipelines.store.orm import RunRow
 from naas_lab_ext.pipelines.store.repository import RunStore, wait_for_status
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'db' / 'runs.sqlite'}"
+def url(run_store_url: str) -> str:
+    return run_store_url
 
 
 @pytest.fixture
@@ -56,11 +62,13 @@ def a_run(
     )
 
 
-def test_the_sqlite_file_is_created_in_wal_mode(store: RunStore, tmp_path: Path) -> None:
+def test_the_sqlite_file_is_created_in_wal_mode(tmp_path: Path) -> None:
+    store = RunStore(f"sqlite:///{tmp_path / 'db' / 'runs.sqlite'}")
     assert (tmp_path / "db" / "runs.sqlite").is_file()
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    store.close()
 
 
 def test_create_update_finish_and_read_back(store: RunStore) -> None:
@@ -258,9 +266,74 @@ def test_a_killed_process_leaves_its_run_interrupted_not_running(
     assert run.status == RunStatus.INTERRUPTED
     assert run["quick"].status == StepStatus.SUCCEEDED
     assert run["forever"].status == StepStatus.INTERRUPTED
+    # and it shows no made-up duration: its last sign of life after its start, or none
+    assert run.duration is None or run.duration > 0
+    headline = run.summary().splitlines()[0]
+    assert "0.0 s" not in headline, headline
 
 
 def test_wait_for_status_times_out(store: RunStore) -> None:
     store.create_run(a_run("r1"))
     with pytest.raises(TimeoutError):
         wait_for_status(store, "r1", timeout=0.1)
+
+
+def test_recovery_leaves_a_run_that_ended_while_it_looked(
+    url: str, store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a run whose process looks gone, and that ends (its owner commits SUCCEEDED,
+    # through another connection) after recovery read it and before it changes it
+    me = ProcessIdentity.current()
+    dead = ProcessIdentity(me.host, _dead_pid(), time.time() - 5)
+    store.create_run(a_run("racing"), owner=dead)
+    owner = RunStore(url)
+
+    def gone_but_ending(*args: object, **kwargs: object) -> bool:
+        run = owner.get_run("racing")
+        run.status, run.ended_at = RunStatus.SUCCEEDED, utc_now()
+        owner.finish_run(run)
+        return False
+
+    monkeypatch.setattr(repository, "owner_alive", gone_but_ending)
+    # When recovery runs, Then it changes nothing: the run stays SUCCEEDED
+    assert store.recover_interrupted() == []
+    run = store.get_run("racing")
+    assert run.status == RunStatus.SUCCEEDED and run.error is None
+    owner.close()
+
+
+RECOVERER = textwrap.dedent(
+    """
+    import json, sys, time
+    from naas_lab_ext.pipelines.store.repository import RunStore
+
+    store = RunStore(sys.argv[1])
+    time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all start together
+    print(json.dumps(store.recover_interrupted()))
+    """
+)
+
+
+def test_processes_recovering_at_once_report_each_run_once(url: str, store: RunStore) -> None:
+    # Given 40 runs left RUNNING by a process that is gone
+    me = ProcessIdentity.current()
+    dead = ProcessIdentity(me.host, _dead_pid(), time.time() - 5)
+    store.create_runs([a_run(f"r{n:02d}") for n in range(40)], owner=dead)
+    # When five processes recover at the same moment
+    start = time.time() + 3.0
+    recoverers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RECOVERER, url, str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(5)
+    ]
+    outputs = [r.communicate(timeout=120) for r in recoverers]
+    assert [r.returncode for r in recoverers] == [0] * 5, [err for _, err in outputs]
+    # Then each run was reported by one of them, once, with one event
+    reported = [run_id for out, _ in outputs for run_id in json.loads(out)]
+    assert sorted(reported) == [f"r{n:02d}" for n in range(40)]
+    page = EventStore(store.db).page(kinds=["run.interrupted"], limit=100)
+    assert sorted(e.details["run_id"] for e in page.events) == sorted(reported)

@@ -8,11 +8,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from naas_lab_ext.core.clock import utc_now
 from naas_lab_ext.pipelines.production import Production
 from naas_lab_ext.scheduler.repository import ScheduleStore
 from tests.notebooks import write_notebook
 from tests.scheduler.conftest import production, spec, utc
+
+pytestmark = pytest.mark.both_databases
 
 REPO = Path(__file__).resolve().parents[2]
 

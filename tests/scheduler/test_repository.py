@@ -13,6 +13,8 @@ from naas_lab_ext.pipelines.store.repository import RunStore
 from naas_lab_ext.scheduler.repository import Claim, ScheduleStore
 from tests.scheduler.conftest import FakeClock, FakeLauncher, production, spec, utc
 
+pytestmark = pytest.mark.both_databases
+
 NOW = utc(2026, 5, 4, 7, 0)
 
 

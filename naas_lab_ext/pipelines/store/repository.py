@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -357,44 +357,98 @@ class RunStore:
 
         On this host the stored pid (and its start time) decides; for a run of another host,
         a heartbeat older than ``stale_after`` seconds does.
+
+        Several processes may recover at once while the runs' owners write (a run that ends
+        meanwhile): a run is changed only by a conditional update (still active, still the
+        same owner and heartbeat as read) in the transaction that records its event, so a run
+        that just finished is left as it is, and each run is reported by one process only.
+        Its end is its last sign of life (None when it was not seen alive after it started:
+        no made-up duration).
         """
         now = utc_now()
-        recovered = []
+        seen = (RunRow.id, RunRow.host, RunRow.pid, RunRow.pid_started, RunRow.heartbeat_at)
+        with self._sessions() as session:
+            active = session.execute(
+                select(*seen, RunRow.created_at).where(RunRow.status.in_(ACTIVE_RUN))
+            ).all()
+        gone = [
+            found
+            for found in active
+            if not owner_alive(
+                found.host,
+                found.pid,
+                found.pid_started,
+                found.heartbeat_at or found.created_at,
+                now=now,
+                stale_after=stale_after,
+            )
+        ]
+        recovered: list[str] = []
+        if not gone:
+            return recovered
         with self._write() as session:
-            rows = session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE_RUN))).all()
-            for row in rows:
-                beat = row.heartbeat_at or row.created_at
-                if owner_alive(
-                    row.host, row.pid, row.pid_started, beat, now=now, stale_after=stale_after
-                ):
-                    continue
-                row.status = RunStatus.INTERRUPTED.value
-                row.ended_at = row.heartbeat_at or now
-                row.error = (
-                    f"The process running this run (pid {row.pid} on {row.host}) stopped "
-                    "before the run ended."
-                )
-                session.execute(
-                    update(StepRow)
-                    .where(StepRow.run_id == row.id, StepRow.status.in_(ACTIVE_STEP))
-                    .values(status=StepStatus.INTERRUPTED.value, ended_at=row.ended_at)
-                )
-                record_run_event(
-                    session,
-                    run_id=row.id,
-                    pipeline=row.pipeline,
-                    product_root=row.product_root,
-                    status=RunStatus.INTERRUPTED,
-                    source=row.source,
-                    deployment_id=row.deployment_id,
-                    error=row.error,
-                    started_at=row.started_at,
-                    ended_at=row.ended_at,
-                )
-                recovered.append(row.id)
+            for found in gone:
+                if self._interrupt(session, found, now):
+                    recovered.append(found.id)
             session.flush()
             self.search.refresh(session, recovered)
         return recovered
+
+    @staticmethod
+    def _interrupt(session: Session, found: Any, now: datetime) -> bool:
+        """Mark the run ``found`` (its id and owner as read) INTERRUPTED if it is still active
+        with that owner and heartbeat; return whether it was (the row stays locked until the
+        transaction ends)."""
+        same = [
+            RunRow.id == found.id,
+            RunRow.status.in_(ACTIVE_RUN),
+            *(
+                column.is_(None) if value is None else column == value
+                for column, value in (
+                    (RunRow.host, found.host),
+                    (RunRow.pid, found.pid),
+                    (RunRow.pid_started, found.pid_started),
+                    (RunRow.heartbeat_at, found.heartbeat_at),
+                )
+            ),
+        ]
+        error = (
+            f"The process running this run (pid {found.pid} on {found.host}) stopped before "
+            "the run ended."
+        )
+        changed = session.execute(
+            update(RunRow)
+            .where(*same)
+            .values(status=RunStatus.INTERRUPTED.value, error=error)
+            .execution_options(synchronize_session=False)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            return False  # it ended, or another process recovered it, meanwhile
+        row = session.get(RunRow, found.id, populate_existing=True)
+        assert row is not None  # updated just now, in this transaction
+        started, beat = row.started_at, row.heartbeat_at
+        if started is None:
+            row.ended_at = beat or now
+        else:  # its last sign of life after its start, if it gave one
+            row.ended_at = beat if beat is not None and beat > started else None
+        session.execute(
+            update(StepRow)
+            .where(StepRow.run_id == row.id, StepRow.status.in_(ACTIVE_STEP))
+            .values(status=StepStatus.INTERRUPTED.value, ended_at=row.ended_at)
+        )
+        record_run_event(
+            session,
+            run_id=row.id,
+            pipeline=row.pipeline,
+            product_root=row.product_root,
+            status=RunStatus.INTERRUPTED,
+            source=row.source,
+            deployment_id=row.deployment_id,
+            error=row.error,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+        )
+        return True
 
     def prunable_runs(
         self,
