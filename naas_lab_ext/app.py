@@ -51,6 +51,7 @@ from .pipelines import handlers as pipelines_handlers
 from .pipelines.executors.base import Executor
 from .pipelines.executors.choice import EXECUTORS, ExecutorFactory, executor_factory
 from .pipelines.executors.local import LocalKernelExecutor
+from .pipelines.executors.pool import KernelPool
 from .pipelines.options import RunOptions, default_max_parallel
 from .pipelines.retention import DEFAULT_KEEP_LAST, RetentionPolicy
 from .pipelines.service import DEFAULT_MAX_ACTIVE, RunService
@@ -88,6 +89,10 @@ def routes() -> rest.Routes:
         *notifications_handlers.routes(),
         *secrets_handlers.routes(),
     ]
+
+
+#: Waiting kernels per kernelspec when neither the trait nor $NAAS_KERNEL_POOL_SIZE says.
+DEFAULT_KERNEL_POOL = 2
 
 
 class NaasLabExtApp(NotificationTraits, ExtensionApp):
@@ -218,6 +223,22 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
         help=(
             "Kernels started ahead, while earlier steps run, for the notebook steps coming next "
             "(each step still gets a fresh kernel of its own). 0 disables it."
+        ),
+    )
+    kernel_pool_size = Int(
+        config=True,
+        help=(
+            "Kernels of each kernelspec the server keeps started and waiting, so the runs it "
+            "starts (UI, REST, scheduler) do not wait for their first kernels; each serves one "
+            "step only. Default: $NAAS_KERNEL_POOL_SIZE, else 2. 0 turns the pool off."
+        ),
+    )
+    kernel_pool_idle_timeout = Float(
+        600.0,
+        config=True,
+        help=(
+            "Seconds a pooled kernel may wait; then it is shut down, and started again when a "
+            "run next asks for its kernelspec."
         ),
     )
     keep_last_runs = Int(
@@ -395,6 +416,11 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
     def _db_url_default(self) -> str:
         return default_db_url()
 
+    @default("kernel_pool_size")
+    def _kernel_pool_default(self) -> int:
+        value = os.environ.get(env.KERNEL_POOL_SIZE, "").strip()
+        return int(value) if value.isdigit() else DEFAULT_KERNEL_POOL
+
     @default("max_parallel_steps")
     def _max_parallel_default(self) -> int:
         return default_max_parallel()
@@ -409,9 +435,19 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
         """What gives each run its executor: executor_class if customized, else by name."""
         if self.executor_class is not LocalKernelExecutor:
             return self.executor_class
+        if self.executor == "local" and self.kernel_pool_size > 0:
+            self._pool = KernelPool(
+                self.kernel_pool_size,
+                idle_timeout=self.kernel_pool_idle_timeout,
+                start_timeout=self.kernel_start_timeout,
+            )
+            self._pool.start()  # the default kernelspec's kernels start waiting (threads)
         try:
             self._executors = executor_factory(
-                self.executor, dask_address=self.dask_address, dask_workers=self.dask_workers
+                self.executor,
+                dask_address=self.dask_address,
+                dask_workers=self.dask_workers,
+                pool=self._pool,
             )
         except NaasError as exc:
             self.log.error("naas_lab_ext: executor %r: %s", self.executor, exc.message)
@@ -484,6 +520,7 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
     _guard: TemplateGuard | None = None
     _housekeeping: Housekeeping | None = None
     _executors: ExecutorFactory | None = None
+    _pool: KernelPool | None = None
 
     def initialize_settings(self) -> None:
         self.exports = env.Exports()

@@ -20,15 +20,10 @@ from collections.abc import Sequence
 
 from .core.errors import Conflict, Forbidden, InvalidInput, NaasError, NotFound, code_for
 from .core.version import __version__
-from .deploy import cli as deploy_cli
-from .events import cli as events_cli
-from .notifications import cli as notifications_cli
-from .outputs import cli as outputs_cli
-from .pipelines import cli as pipelines_cli
-from .products import cli as products_cli
-from .scheduler import cli as scheduler_cli
-from .secrets import cli as secrets_cli
-from .templates import cli as templates_cli
+
+# Start-up time: each capability's cli module is imported when the parser is built, and each
+# imports its heavy modules (SQLAlchemy, nbformat, papermill, the services) only inside the
+# commands that use them, so `naas-lab --help` stays fast; `--version` imports none of them.
 
 EXIT_CODES: dict[type[NaasError], int] = {InvalidInput: 2, NotFound: 3, Conflict: 4, Forbidden: 5}
 
@@ -39,6 +34,16 @@ def exit_code(error: NaasError) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .deploy import cli as deploy_cli
+    from .events import cli as events_cli
+    from .notifications import cli as notifications_cli
+    from .outputs import cli as outputs_cli
+    from .pipelines import cli as pipelines_cli
+    from .products import cli as products_cli
+    from .scheduler import cli as scheduler_cli
+    from .secrets import cli as secrets_cli
+    from .templates import cli as templates_cli
+
     parser = argparse.ArgumentParser(
         prog="naas-lab", description="Data products from the command line (naas_lab_ext)."
     )
@@ -61,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"naas-lab {__version__}")  # what the parser's --version prints
+        return 0
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

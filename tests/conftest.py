@@ -6,7 +6,7 @@ import importlib.util
 import json
 import os
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,7 @@ def run_store_url(
         connection.execute("PRAGMA journal_mode = WAL")  # writes the header: not empty
     url = f"sqlite:///{path}"
     monkeypatch.setenv("NAAS_LAB_DB_URL", url)
-    return url
+    yield url
 
 
 @pytest.fixture(autouse=True)
@@ -131,3 +131,10 @@ def naas_data_product(
     )
     path = os.pathsep.join(filter(None, [str(shim.parent), os.environ.get("PYTHONPATH")]))
     monkeypatch.setenv("PYTHONPATH", path)
+
+
+@pytest.fixture(autouse=True)
+def no_kernel_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test servers start no waiting kernels (NaasLabExtApp.kernel_pool_size defaults to
+    $NAAS_KERNEL_POOL_SIZE): a test that wants a pool configures one."""
+    monkeypatch.setenv("NAAS_KERNEL_POOL_SIZE", "0")

@@ -19,6 +19,9 @@ start (a kernel inherits its starter's environment):
     The server exports ``NaasLabExtApp.outputs_keep_versions`` through it to its kernels.
 ``NAAS_LAB_DB_URL``
     SQLAlchemy URL of the run store; the server exports its ``db_url`` through it.
+``NAAS_KERNEL_POOL_SIZE``
+    The default of the server's ``kernel_pool_size``: kernels per kernelspec started ahead,
+    waiting for runs (0: none).
 ``NAAS_PIPELINE_DESCRIBE``
     Set by the server and the CLI while they read a pipeline notebook to learn its DAG:
     ``pipeline.run()`` then writes the DAG to this file instead of running anything.
@@ -88,6 +91,7 @@ PIPELINE_OUTPUT_PATH = "NAAS_PIPELINE_OUTPUT_PATH"
 STEP = "NAAS_STEP"
 OUTPUTS_KEEP = "NAAS_OUTPUTS_KEEP"
 DB_URL = "NAAS_LAB_DB_URL"
+KERNEL_POOL_SIZE = "NAAS_KERNEL_POOL_SIZE"
 PIPELINE_DESCRIBE = "NAAS_PIPELINE_DESCRIBE"
 PIPELINE_NOTEBOOK = "NAAS_PIPELINE_NOTEBOOK"
 DEPLOYMENT_ID = "NAAS_DEPLOYMENT_ID"

@@ -16,15 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.cli import api_path, store_options
 from ..core.errors import InvalidInput
-from ..pipelines.service import RunService
-from ..pipelines.store.repository import RunStore
-from ..scheduler.repository import ScheduleStore
-from .records import Deployment, DeploymentStatus, DeployStep, StepStatus
-from .service import DeployService
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) and the services load in the commands
+    from .records import Deployment, DeployStep
+    from .service import DeployService
 
 #: ``naas-lab deploy``: the deployment FAILED.
 DEPLOY_FAILED = 6
@@ -33,6 +32,11 @@ DEPLOY_FAILED = 6
 @contextmanager
 def deploy_service(args: argparse.Namespace) -> Iterator[DeployService]:
     """The deployments of the root the options name, over the store they name."""
+    from ..pipelines.service import RunService
+    from ..pipelines.store.repository import RunStore
+    from ..scheduler.repository import ScheduleStore
+    from .service import DeployService
+
     store = RunStore(args.db_url or None)
     try:
         root = Path(args.root)
@@ -56,6 +60,8 @@ def _when(deployment: Deployment) -> str:
 
 
 def _cmd_deploy(args: argparse.Namespace) -> int:
+    from .records import DeploymentStatus, StepStatus
+
     stream = sys.stderr if args.json else sys.stdout
     product = api_path(Path(args.root), args.product).rstrip("/")
     stop = threading.Event()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.cli import api_path, store_options
-from ..database.engine import Database
-from .service import EventService, split_values
-from .store import MAX_PAGE, Event, EventStore
+from .kinds import MAX_PAGE
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads in the command
+    from .store import Event
 
 LEVEL_WIDTH = 7
 
@@ -26,6 +27,10 @@ def _line(event: Event, root: Path) -> str:
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
+    from ..database.engine import Database
+    from .service import EventService, split_values
+    from .store import EventStore
+
     root = Path(args.root)
     db = Database(args.db_url or None, what="run store")
     try:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["KINDS", "SUBJECTS", "Level"]
+#: The most events one page of the log holds.
+MAX_PAGE = 500
+
+__all__ = ["KINDS", "MAX_PAGE", "SUBJECTS", "Level"]
 
 
 class Level(str, Enum):

@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from ..core.clock import utc_now
 from ..core.errors import InvalidInput
 from ..database.engine import Database
-from .kinds import KINDS, SUBJECTS, Level
+from .kinds import KINDS, MAX_PAGE, SUBJECTS, Level
 from .orm import TABLES, EventRow
 from .redact import redact, redact_text
 
 __all__ = [
+    "MAX_PAGE",
     "Event",
     "EventFilter",
     "EventPage",
@@ -38,7 +39,6 @@ __all__ = [
     "record_store_created",
 ]
 
-MAX_PAGE = 500
 MAX_MESSAGE = 2000
 
 

@@ -14,18 +14,21 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..pipelines.store.repository import RunStore
 from ..scheduler.companion import Companion
-from .dispatcher import Dispatcher
-from .service import NotificationService
 from .settings import NotifySettings
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) and the senders load in the commands
+    from ..pipelines.store.repository import RunStore
+    from .dispatcher import Dispatcher
 
 __all__ = ["SCHEDULER_COMPANION", "add_commands"]
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
+    from .service import NotificationService
+
     service = NotificationService(NotifySettings.from_env())
     given = args.to is not None or args.webhook is not None
     results = service.test(args.to if given else None, args.webhook if given else None)
@@ -76,6 +79,8 @@ def _dispatching(
         say("Notifications: not sent from here (--no-notify).")
         yield None
         return
+    from .dispatcher import Dispatcher
+
     settings = NotifySettings.from_env()
     dispatcher = Dispatcher(store, settings, root=Path(args.root))
     dispatcher.start()

@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .listing import Skipped, list_datasets, list_versions
+if TYPE_CHECKING:  # the listing loads in the command: `naas-lab --help` stays fast
+    from .listing import Skipped
 
 
 def human_size(size: int) -> str:
@@ -21,6 +22,8 @@ def human_size(size: int) -> str:
 
 
 def _cmd_outputs(args: argparse.Namespace) -> int:
+    from .listing import list_datasets, list_versions
+
     root = Path(args.root)
     if args.dataset:
         page = list_versions(root, args.product, args.dataset, offset=args.offset, limit=args.limit)

@@ -39,6 +39,7 @@ from .graph import (
     PipelineGraph,
     Step,
     StepContext,
+    outputs_folder,
 )
 from .options import ProgressCallback, RunOptions, check_parameters
 from .plan import Plan, build_plan
@@ -123,7 +124,7 @@ class Pipeline(PipelineGraph):
         """
         del style, monitor  # Naas's display options: accepted, see above
         if outputs_path is not None:
-            self.outputs_folder = _outputs_folder(outputs_path)
+            self.outputs_folder = outputs_folder(outputs_path)
         describe_to = os.environ.get(env.PIPELINE_DESCRIBE)
         if describe_to:
             from .describe import write_description  # imported on use: it loads nbformat
@@ -143,14 +144,6 @@ class Pipeline(PipelineGraph):
         if raise_on_failure:
             result.raise_for_status()
         return result
-
-
-def _outputs_folder(outputs_path: str | os.PathLike[str]) -> Path:
-    """``outputs_path`` made absolute against the working directory (the pipeline notebook's
-    folder, as in Naas); :func:`~.plan.build_plan` checks it is inside the product."""
-    if not isinstance(outputs_path, (str, os.PathLike)) or not str(outputs_path).strip():
-        raise PipelineError("outputs_path must be a folder, e.g. '../outputs/pipeline_executions'.")
-    return Path(os.path.normpath(Path.cwd() / Path(outputs_path).expanduser()))
 
 
 def print_progress(result: RunResult, step: StepResult | None) -> None:

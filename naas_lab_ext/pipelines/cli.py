@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.cli import api_path, store_options
 from ..core.errors import InvalidInput
@@ -23,9 +23,9 @@ from ..core.notify import notify_from_options
 from .executors.choice import EXECUTORS, executor_factory
 from .options import RunOptions
 from .results import RunResult, RunStatus, StepResult, parse_statuses
-from .service import RunService
-from .store.query import parse_sources
-from .store.repository import RunStore
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) and the service load in the commands that use them
+    from .service import RunService
 
 RUN_EXIT_CODES: dict[RunStatus, int] = {
     RunStatus.SUCCEEDED: 0,
@@ -51,6 +51,8 @@ def _parameters(pairs: Sequence[str]) -> dict[str, Any]:
 @contextmanager
 def run_service(args: argparse.Namespace) -> Iterator[RunService]:
     """The runs of the root the options name, over the store they name; closed when done."""
+    from .service import RunService
+    from .store.repository import RunStore
 
     def options() -> RunOptions:
         opts = RunOptions()
@@ -124,6 +126,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_runs_list(args: argparse.Namespace) -> int:
+    from .store.query import parse_sources
+
     with run_service(args) as service:
         service.store.recover_interrupted()
         page = service.list_runs(

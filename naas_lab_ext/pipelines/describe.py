@@ -8,12 +8,16 @@ cells after ``run()`` execute. A notebook that never calls ``run()`` is read to 
 last pipeline it created is described. A timeout kills a notebook that takes too long.
 
 Cells before ``run()`` do execute: keep slow work out of the definition cells.
+
+Most pipeline notebooks only wire steps: those are read without a kernel, in this process
+(:mod:`.static`, which builds the same objects the kernel would); the kernel reads the others.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import queue
 import re
@@ -33,7 +37,10 @@ from .executors.scratch import DESCRIBE_PREFIX
 from .graph import PipelineError, PipelineGraph, Step, last_created_pipeline
 from .plan import build_plan
 from .production import Production
+from .static import NotPlain, notebook_json, read_pipeline
 from .steps import DummyErrorStep, DummyStep, NotebookStep
+
+log = logging.getLogger(__name__)
 
 #: Notebooks holding this are pipeline notebooks (code cells only).
 PIPELINE_PATTERN = re.compile(r"\bPipeline\s*\(")
@@ -129,16 +136,22 @@ def describe_notebook(
     cancel: threading.Event | None = None,
     executor: Executor | None = None,
     production: Production | None = None,
+    static: bool = True,
 ) -> dict[str, Any]:
     """The DAG (``Plan.to_spec()`` JSON) a pipeline notebook defines, running no step.
 
     ``production``: the notebook is a deployment's frozen copy, read with the deployment's
-    kernel and environment.
+    kernel and environment. Otherwise, with ``static``, a notebook of plain wiring is read
+    without a kernel (see :mod:`.static`).
 
     Raises :class:`PipelineError` (the pipeline is wrong) or :class:`InvalidInput` (the
     notebook fails, takes longer than ``timeout`` seconds, or defines no pipeline).
     """
     notebook = notebook.resolve()
+    if static and production is None:
+        fast = read_statically(notebook, parameters)
+        if fast is not None:
+            return fast
     try:
         nb = nbformat.read(notebook, as_version=4)
     except Exception as exc:
@@ -187,16 +200,44 @@ def describe_notebook(
             spec: dict[str, Any] = payload["spec"]
             return spec
     if outcome.ok:
-        raise InvalidInput(
-            f"'{notebook.name}' defines no pipeline: create one with `pipeline = Pipeline()` "
-            "and wire steps with `pipeline >> step >> End()`.",
-            field="pipeline",
-        )
+        raise _no_pipeline(notebook)
     raise InvalidInput(
         f"'{notebook.name}' failed before its pipeline was defined: {outcome.error}. Fix the "
         "notebook (run it in JupyterLab to see the error).",
         field="pipeline",
     )
+
+
+def _no_pipeline(notebook: Path) -> InvalidInput:
+    return InvalidInput(
+        f"'{notebook.name}' defines no pipeline: create one with `pipeline = Pipeline()` "
+        "and wire steps with `pipeline >> step >> End()`.",
+        field="pipeline",
+    )
+
+
+def read_statically(
+    notebook: Path, parameters: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The DAG of a notebook of plain wiring, read without a kernel; None when only a
+    kernel can read it. Raises what :func:`describe_notebook` raises for the same notebook."""
+    try:
+        nb = notebook_json(notebook.read_text(encoding="utf-8"))
+        pipeline = read_pipeline(nb, notebook, parameters)
+    except (OSError, UnicodeDecodeError) as exc:
+        log.debug("Reading %s with a kernel: %s", notebook, exc)
+        return None
+    except NotPlain as exc:
+        log.debug("Reading %s with a kernel (not plain wiring: %s)", notebook, exc)
+        return None
+    if pipeline is None:
+        raise _no_pipeline(notebook)
+    # What the kernel writes and describe_notebook reads back: the same JSON.
+    payload = json.loads(json.dumps(_payload(pipeline)))
+    if "error" in payload:
+        raise PipelineError(payload["error"]["message"], step=payload["error"].get("step"))
+    spec: dict[str, Any] = payload["spec"]
+    return spec
 
 
 def _describe_env(notebook: Path, target: Path, production: Production | None) -> dict[str, str]:

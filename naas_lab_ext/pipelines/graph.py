@@ -409,6 +409,15 @@ class PipelineGraph:
         return f"{type(self).__name__}({self.name!r}, entry_steps={self.entry_steps!r})"
 
 
+def outputs_folder(outputs_path: str | os.PathLike[str], base: Path | None = None) -> Path:
+    """``run(outputs_path=...)`` made absolute against the working directory (the pipeline
+    notebook's folder, as in Naas; ``base`` when it is read without a kernel);
+    :func:`~.plan.build_plan` checks it is inside the product."""
+    if not isinstance(outputs_path, (str, os.PathLike)) or not str(outputs_path).strip():
+        raise PipelineError("outputs_path must be a folder, e.g. '../outputs/pipeline_executions'.")
+    return Path(os.path.normpath((base or Path.cwd()) / Path(outputs_path).expanduser()))
+
+
 def last_created_pipeline() -> PipelineGraph | None:
     """The most recent Pipeline of this process that has steps (for describing a notebook)."""
     with _created_lock:

@@ -12,10 +12,12 @@ must be inside the Jupyter root too.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +56,8 @@ from .store.repository import RunStore
 log = logging.getLogger(__name__)
 
 CACHE_SIZE = 128
+#: Pipeline notebooks read at once (each may start a kernel) when a product's are listed.
+DESCRIBE_PARALLEL = 3
 DEFAULT_MAX_ACTIVE = 8
 
 
@@ -105,7 +109,7 @@ class RunService:
         #: Runs past ``max_active`` wait, PENDING, for one to end: a thousand runs due at once
         #: must not start a thousand kernels (nor fight the scheduler for the store).
         self._background = BackgroundRuns(self._execute, self._end_waiting, max_active=max_active)
-        self._cache: OrderedDict[tuple[str, int, int], dict[str, Any]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         #: The production (frozen copy, kernel, environment) of a deployment id, to run a
         #: production run again (:meth:`rerun`). The app wires the deploy service's, which
@@ -139,7 +143,7 @@ class RunService:
         cancel: threading.Event | None = None,
         production: Production | None = None,
     ) -> dict[str, Any]:
-        """The DAG a notebook defines (cached by file version when no parameters are given).
+        """The DAG a notebook defines (cached by content when no parameters are given).
 
         Only a notebook that creates a ``Pipeline(...)`` is read: reading executes its cells,
         and an ordinary notebook must not run because someone asked for its DAG.
@@ -151,8 +155,7 @@ class RunService:
                 "models/__pipeline__.ipynb).",
                 field="pipeline",
             )
-        stat = notebook.stat()
-        key = (str(notebook), stat.st_mtime_ns, stat.st_size)
+        key = (str(notebook), self._version(notebook))
         if not parameters:
             with self._lock:
                 if key in self._cache:
@@ -171,6 +174,24 @@ class RunService:
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
         return spec
+
+    def _version(self, notebook: Path) -> str:
+        """What a notebook's DAG depends on: its content and its product's utils (which run
+        when the notebook imports naas_data_product). A file saved again unchanged keeps it."""
+        try:
+            digest = hashlib.sha256(notebook.read_bytes())
+            product = find_product_root(notebook.parent)
+            utils = product / "utils" if product is not None else None
+            if utils is not None and utils.is_dir():
+                for path in sorted(utils.rglob("*")):
+                    if path.suffix in {".py", ".ipynb"} and path.is_file():
+                        digest.update(b"\0" + path.relative_to(utils).as_posix().encode() + b"\0")
+                        digest.update(path.read_bytes())
+        except OSError as exc:
+            raise InvalidInput(
+                f"'{notebook.name}' cannot be read ({exc.strerror or exc}).", field="pipeline"
+            ) from None
+        return digest.hexdigest()
 
     def plan(self, spec: dict[str, Any], production: Production | None = None) -> Plan:
         """Rebuild and validate, on this side, the pipeline a notebook described (inside the
@@ -219,7 +240,14 @@ class RunService:
             raise NotFound(
                 f"'{product}' is not a data product (no {MANIFEST_NAME}).", field="product"
             )
-        return [self.pipeline_info(nb) for nb in find_pipeline_notebooks(folder)]
+        notebooks = find_pipeline_notebooks(folder)
+        if len(notebooks) < 2:
+            return [self.pipeline_info(nb) for nb in notebooks]
+        # Most are read without a kernel at once; those that need one start theirs together.
+        with ThreadPoolExecutor(
+            max_workers=min(DESCRIBE_PARALLEL, len(notebooks)), thread_name_prefix="naas-describe"
+        ) as pool:
+            return list(pool.map(self.pipeline_info, notebooks))
 
     # -- runs ---------------------------------------------------------------------------------
 

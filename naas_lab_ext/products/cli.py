@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core.version import __version__
-from .catalog import ProductCatalog
-from .scaffold import ProductSpec
+
+# The catalog and the scaffold (nbformat) load in the commands: `naas-lab --help` stays fast.
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
+    from .catalog import ProductCatalog
+    from .scaffold import ProductSpec
+
     spec = ProductSpec(
         name=args.name,
         title=args.title or "",
@@ -37,6 +40,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from .catalog import ProductCatalog
+
     catalog = ProductCatalog(
         Path(args.root), framework_version=__version__, max_depth=args.max_depth
     )

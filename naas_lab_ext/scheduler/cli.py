@@ -22,20 +22,19 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.cli import api_path, store_options
 from ..core.clock import utc_now
 from ..core.errors import InvalidInput
 from ..core.notify import EVENTS, notify_from_options, redact_url
 from ..pipelines.results import RunResult, RunStatus
-from ..pipelines.service import RunService
-from ..pipelines.store.repository import RunStore
 from .companion import Companion
-from .loop import FiringEvent, Scheduler
-from .repository import ScheduleStore
-from .schedule import iso
-from .service import ScheduleService
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) and the services load in the commands
+    from ..pipelines.service import RunService
+    from .loop import FiringEvent
+    from .service import ScheduleService
 
 #: ``naas-lab schedules run``'s exit code by the run's final status (as ``naas-lab run``).
 RUN_EXIT_CODES: dict[RunStatus, int] = {
@@ -55,6 +54,11 @@ class _Opened:
 @contextmanager
 def schedule_service(args: argparse.Namespace) -> Iterator[_Opened]:
     """The schedules under the root the options name, over the store they name."""
+    from ..pipelines.service import RunService
+    from ..pipelines.store.repository import RunStore
+    from .repository import ScheduleStore
+    from .service import ScheduleService
+
     store = RunStore(args.db_url or None)
     try:
         runs = RunService(Path(args.root), store)
@@ -100,6 +104,8 @@ def _cmd_pause(args: argparse.Namespace) -> int:
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
+    from .schedule import iso
+
     with schedule_service(args) as opened:
         schedule = opened.schedules.resume(args.schedule_id)
         next_run = opened.schedules.next_run(schedule)
@@ -203,6 +209,12 @@ def _follow(runs: RunService, run: RunResult, cancelled: threading.Event) -> Run
 
 
 def _cmd_scheduler(args: argparse.Namespace) -> int:
+    from ..pipelines.service import RunService
+    from ..pipelines.store.repository import RunStore
+    from .loop import Scheduler
+    from .repository import ScheduleStore
+    from .schedule import iso
+
     def line(event: FiringEvent) -> None:
         print(f"{iso(utc_now())}  {event.line()}", flush=True)
 

@@ -7,8 +7,10 @@ import argparse
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..pipelines.store.repository import RunStore
+if TYPE_CHECKING:  # the CLI builds its parser without loading the store (SQLAlchemy)
+    from ..pipelines.store.repository import RunStore
 
 __all__ = ["Companion"]
 

@@ -12,15 +12,14 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.cli import api_path, store_options
 from ..core.errors import InvalidInput
-from ..database.engine import Database
-from ..events.store import EventStore
-from .location import SecretsConfig
-from .service import SecretService
-from .vault import open_vault
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) and the vault load in the commands
+    from ..database.engine import Database
+    from .service import SecretService
 
 __all__ = ["add_commands", "read_value"]
 
@@ -43,6 +42,11 @@ def read_value(name: str, stdin: Any = None) -> str:
 
 
 def _service(args: argparse.Namespace, db: Database | None = None) -> SecretService:
+    from ..events.store import EventStore
+    from .location import SecretsConfig
+    from .service import SecretService
+    from .vault import open_vault
+
     root = Path(args.root).resolve()
     vault = open_vault(SecretsConfig.from_env(), root=root)
     return SecretService(root, vault, events=EventStore(db) if db else None, source="cli")
@@ -71,6 +75,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _with_events(args: argparse.Namespace) -> tuple[SecretService, Database]:
+    from ..database.engine import Database
+
     db = Database(args.db_url or None, what="run store")
     return _service(args, db), db
 

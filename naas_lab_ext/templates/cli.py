@@ -13,13 +13,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.cli import store_options
 from ..core.errors import NaasError
-from ..database.engine import Database
-from ..events.store import EventStore
-from .library import DEFAULT_FOLDER, CopiedTemplate, TemplateLibrary, open_library
+from .sources import DEFAULT_FOLDER
+
+if TYPE_CHECKING:  # the library and the events store (SQLAlchemy) load in the commands
+    from ..events.store import EventStore
+    from .copies import CopiedTemplate
+    from .library import TemplateLibrary
 
 #: Exit code of a sync in which a source failed (its previous templates were kept).
 EXIT_SOURCE_FAILED = 6
@@ -28,6 +31,8 @@ EXIT_SOURCE_FAILED = 6
 @contextmanager
 def library(args: argparse.Namespace) -> Iterator[TemplateLibrary]:
     """The template library the options name, closed when the command is done."""
+    from .library import open_library
+
     lib = open_library(
         Path(args.root),
         sources=args.source or [],
@@ -60,6 +65,9 @@ def _print_copy(args: argparse.Namespace, copy: CopiedTemplate) -> int:
 def event_store(args: argparse.Namespace) -> Iterator[EventStore | None]:
     """The events log of the run store ``--db-url`` names (where the sync is recorded, as a
     server's is); None, with a warning, when it cannot be opened: the sync goes on."""
+    from ..database.engine import Database
+    from ..events.store import EventStore
+
     try:
         db = Database(args.db_url or None, what="run store")
     except NaasError as exc:

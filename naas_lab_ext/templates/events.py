@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..events.store import EventStore
+if TYPE_CHECKING:  # the events store loads SQLAlchemy: a search needs neither
+    from ..events.store import EventStore
+
 
 __all__ = ["record_sync"]
 

@@ -29,14 +29,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_core.paths import jupyter_data_dir
 
 from ..core.clock import to_version, utc_now
 from ..core.errors import Conflict, InvalidInput, NaasError, NotFound
 from ..core.paths import is_inside, resolve_inside, to_api_path
-from ..events.store import EventStore
 from ..products.manifest import get_product
 from .copies import CopiedTemplate, add_to_models, open_in_lab, resolve_template
 from .events import record_sync
@@ -52,6 +51,9 @@ from .requirements import (
 from .sources import DEFAULT_FOLDER, SyncCancelled, TemplateSource, unique_names
 from .sync import SyncResult, sync_templates
 from .table import TemplateSummary
+
+if TYPE_CHECKING:  # the events store loads SQLAlchemy: a search needs neither
+    from ..events.store import EventStore
 
 log = logging.getLogger(__name__)
 

@@ -5,21 +5,20 @@ heading ``# Tool - Action``, then lines ``**Tags:** #pandas #csv``, ``**Author:*
 and ``**Description:** ...``, and a code cell tagged ``parameters`` (papermill). Anything
 missing gets a sensible fallback (the file name, the folder name), so any notebook is listed.
 
-Parsing goes through nbformat's reader (version detection, upgrade of old formats) without
-the full JSON-schema validation, which is 4x slower and not needed to list a notebook; the
-structural checks that matter here (cells, types, sources) are done below. A notebook that
-fails them raises :class:`BrokenTemplate`, which the index logs and skips.
+Parsing reads the JSON (nbformat's reader upgrades old formats) without the full JSON-schema
+validation, which is 4x slower and not needed to list a notebook; the structural checks that
+matter here (cells, types, sources) are done below. A notebook that fails them raises
+:class:`BrokenTemplate`, which the index logs and skips. nbformat itself is imported only for
+an old format: importing it loads jsonschema, which takes a second a search must not wait.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
-
-import nbformat
-from nbformat import reader
 
 from .names import is_text
 
@@ -108,10 +107,13 @@ def _text(source: Any) -> str:
 def read_cells(text: str) -> tuple[TemplateCell, ...]:
     """The cells of notebook JSON ``text``; :class:`BrokenTemplate` if it is not a notebook."""
     try:
-        data = reader.parse_json(text)
-        major, _minor = reader.get_version(data)
+        data = json.loads(text)
+        major = data.get("nbformat", 1)  # as nbformat's reader (not an object: not a notebook)
         if major != 4:
             # Old formats (v3 and before) are upgraded by nbformat, as Jupyter does on open.
+            import nbformat
+            from nbformat import reader
+
             data = nbformat.convert(reader.reads(text), 4)
     except BrokenTemplate:
         raise

@@ -8,11 +8,14 @@ the LocalCluster it started. Dask is imported only when it is chosen.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ...core.errors import InvalidInput
 from .base import Executor
 from .local import LocalKernelExecutor
+
+if TYPE_CHECKING:
+    from .pool import KernelPool
 
 __all__ = ["EXECUTORS", "ExecutorFactory", "LocalExecutors", "check_executor", "executor_factory"]
 
@@ -28,13 +31,18 @@ class ExecutorFactory(Protocol):
 
 
 class LocalExecutors:
-    """Each run gets a :class:`LocalKernelExecutor`; nothing to close."""
+    """Each run gets a :class:`LocalKernelExecutor`, taking its first kernels from ``pool``
+    (a server's warm kernels) when there is one; closing shuts the pool's kernels down."""
+
+    def __init__(self, pool: KernelPool | None = None) -> None:
+        self.pool = pool
 
     def __call__(self) -> Executor:
-        return LocalKernelExecutor()
+        return LocalKernelExecutor(self.pool)
 
     def close(self) -> None:
-        return None
+        if self.pool is not None:
+            self.pool.close()
 
 
 def check_executor(name: object, *, field: str = "executor") -> str:
@@ -47,9 +55,14 @@ def check_executor(name: object, *, field: str = "executor") -> str:
 
 
 def executor_factory(
-    name: str, *, dask_address: str = "", dask_workers: int | None = None
+    name: str,
+    *,
+    dask_address: str = "",
+    dask_workers: int | None = None,
+    pool: KernelPool | None = None,
 ) -> ExecutorFactory:
-    """The executors of ``name``; ``dask`` without Dask installed says what to install."""
+    """The executors of ``name``; ``dask`` without Dask installed says what to install.
+    ``pool``: the warm kernels local executors take their first kernels from."""
     check_executor(name)
     if name == "local":
         if dask_address:
@@ -58,7 +71,9 @@ def executor_factory(
                 "executor (--executor dask, executor='dask').",
                 field="dask_address",
             )
-        return LocalExecutors()
+        return LocalExecutors(pool)
+    if pool is not None:
+        pool.close()  # Dask workers start their own kernels
     from .dask import DaskCluster
 
     return DaskCluster(dask_address, workers=dask_workers or DEFAULT_DASK_WORKERS)

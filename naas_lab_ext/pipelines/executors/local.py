@@ -32,7 +32,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .base import Done, Executor, JobOutcome, NotebookJob, default_kernel_name, error_from_exception
 from .scratch import KERNEL_PREFIX, scratch_folder
@@ -133,6 +133,12 @@ class _KernelWorker:
 
     def __init__(self, job: NotebookJob) -> None:
         self.job = job
+        #: Started ahead for no job (a pool's): the environment and folder it started with,
+        #: replaced by its job's before the notebook runs (:meth:`adopt`).
+        self._started_as: NotebookJob | None = None
+        #: Set once the kernel is ready, or failed to start (``start_failed``).
+        self.ready = threading.Event()
+        self.start_failed = False
         self._wake = threading.Event()
         self._go = False
         self._done: Done | None = None
@@ -151,6 +157,19 @@ class _KernelWorker:
     @property
     def going(self) -> bool:
         return self._go
+
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id, once it started."""
+        return self._pid
+
+    def adopt(self, job: NotebookJob) -> None:
+        """Run ``job`` on this kernel, started ahead for no job (before :meth:`go`)."""
+        with self._lock:
+            if self._go:
+                raise RuntimeError("a kernel already running a job cannot adopt another")
+            self._started_as = self._started_as or self.job
+            self.job = job
 
     def begin(self) -> None:
         _live_workers.add(self)
@@ -218,6 +237,8 @@ class _KernelWorker:
             self._start(loop)
         except Exception as exc:
             start_error = exc
+            self.start_failed = True
+        self.ready.set()
         self._wake.wait()
         with self._lock:
             go, done = self._go, self._done
@@ -230,13 +251,50 @@ class _KernelWorker:
                         ok=False, error=error_from_exception(start_error, self.job)
                     )
                 else:
-                    outcome = self._execute(self._km, self._kc)
+                    outcome = self._settle(loop) or self._execute(self._km, self._kc)
                 try:
                     done(outcome)
                 except Exception:
                     log.exception("The outcome of %s could not be delivered", self.job.key)
         finally:
             self._shutdown(loop, self._km, self._kc)
+
+    def _settle(self, loop: Any) -> JobOutcome | None:
+        """A kernel started ahead for no job takes its job's working directory, environment
+        and import path, as if it had been started for it (None: done, go on)."""
+        started_as = self._started_as
+        if started_as is None:
+            return None
+        job = self.job
+        gone = sorted(set(started_as.env) - set(job.env))
+        paths = [p for p in job.env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        code = (
+            "import os as _naas_os, sys as _naas_sys\n"
+            f"_naas_os.chdir({str(job.cwd)!r})\n"
+            f"[_naas_os.environ.pop(_naas_name, None) for _naas_name in {gone!r}]\n"
+            f"_naas_os.environ.update({dict(job.env)!r})\n"
+            f"_naas_sys.path[:] = [{str(job.cwd)!r} if _naas_p == {str(started_as.cwd)!r} "
+            "else _naas_p for _naas_p in _naas_sys.path]\n"
+            f"_naas_sys.path[1:1] = [_naas_p for _naas_p in {paths!r} "
+            "if _naas_p not in _naas_sys.path]\n"
+            "del _naas_os, _naas_sys\n"
+        )
+        try:
+            reply = loop.run_until_complete(
+                self._kc.execute_interactive(
+                    code, silent=True, store_history=False, timeout=self.job.start_timeout
+                )
+            )
+        except Exception as exc:
+            return JobOutcome(ok=False, error=error_from_exception(exc, job))
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            failure = RuntimeError(
+                f"The kernel started ahead could not take the step's folder and environment: "
+                f"{content.get('ename')}: {content.get('evalue')}"
+            )
+            return JobOutcome(ok=False, error=error_from_exception(failure, job))
+        return None
 
     def _execute(self, km: Any, kc: Any) -> JobOutcome:
         import papermill
@@ -293,20 +351,31 @@ def _transport() -> dict[str, Any]:
     return {"transport": "ipc", "connection_file": str(folder / "kernel.json"), "folder": folder}
 
 
-class LocalKernelExecutor(Executor):
-    """Each notebook step on a fresh local kernel; prepared jobs start their kernel early."""
+class WarmKernels(Protocol):
+    """Kernels started ahead for no job (:class:`~.pool.KernelPool`)."""
 
-    def __init__(self) -> None:
+    def take(self, job: NotebookJob) -> _KernelWorker | None: ...
+
+
+class LocalKernelExecutor(Executor):
+    """Each notebook step on a fresh local kernel; prepared jobs start their kernel early.
+    With a ``pool`` (:class:`~.pool.KernelPool`), a job takes a waiting kernel when there is
+    one."""
+
+    def __init__(self, pool: WarmKernels | None = None) -> None:
         self._workers: dict[str, _KernelWorker] = {}
         self._lock = threading.Lock()
+        self._pool = pool
 
     def _worker(self, job: NotebookJob) -> _KernelWorker:
         with self._lock:
             worker = self._workers.get(job.key)
             if worker is None:
-                worker = _KernelWorker(job)
+                worker = self._pool.take(job) if self._pool is not None else None
+                if worker is None:
+                    worker = _KernelWorker(job)
+                    worker.begin()
                 self._workers[job.key] = worker
-                worker.begin()
             return worker
 
     def prepare(self, job: NotebookJob) -> None:
