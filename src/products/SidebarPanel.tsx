@@ -207,13 +207,22 @@ export class SidebarPanel extends SidePanel {
     }
   }
 
-  /** Expand the section holding `widget`. */
+  /**
+   * Expand the section holding `widget`. A section folded before the panel was ever laid
+   * out has no size to go back to: the room is shared again once the panel shows.
+   */
   expand(widget: Widget): void {
     const accordion = this.content;
     const index = accordion.widgets.indexOf(widget);
     if (accordion instanceof AccordionPanel && index >= 0) {
       accordion.expand(index);
+      requestAnimationFrame(() => this.repairLayout());
     }
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.repairLayout();
   }
 
   readonly products: ProductListWidget;

@@ -252,7 +252,24 @@ test.describe('Pipelines', () => {
     await expect(brokenView.root.getByRole('button', { name: '▶ Run' })).toBeDisabled();
     await page.screenshot({ path: 'test-results/pipeline-broken.png' });
 
-    // And both views come back with the layout after a reload
+    // And both views come back with the layout after a reload, once JupyterLab has saved
+    // it (it saves a moment after a change: a reload sooner restores the layout before)
+    await expect
+      .poll(
+        () =>
+          page.evaluate(async () => {
+            const config = document.getElementById('jupyter-config-data');
+            const { workspace } = JSON.parse(config?.textContent ?? '{}') as {
+              workspace?: string;
+            };
+            const state = await window.jupyterapp.serviceManager.workspaces.fetch(
+              workspace || 'default'
+            );
+            return Object.keys(state.data).filter(key => key.startsWith('naas-pipeline:'));
+          }),
+        { timeout: 15000 }
+      )
+      .toHaveLength(2);
     // (a plain browser reload: Galata's own reload waits for a Launcher tab)
     await page.evaluate(() => window.location.reload());
     await expect(page.getByRole('tab', { name: 'slow · broken' })).toBeVisible({

@@ -141,9 +141,6 @@ test.describe('Data Products panel, restored from an older layout', () => {
       // every section but the first gets no height (however many there are)
       const sizes = (side?.content.widgets ?? []).map((_, i) => (i === 0 ? 1 : 0));
       side?.content.setRelativeSizes(sizes);
-      // (switching tabs makes the shell save its layout)
-      window.jupyterapp.shell.activateById('filebrowser');
-      window.jupyterapp.shell.activateById(id);
     }, PANEL_ID);
     const heights = async (): Promise<number[]> =>
       panel.root.evaluate(root =>
@@ -153,8 +150,10 @@ test.describe('Data Products panel, restored from an older layout', () => {
               ?.getBoundingClientRect().height ?? 0
         )
       );
-    expect(Math.min(...(await heights()))).toBeLessThan(20);
-    // (the layout is saved a moment after it changes)
+    await expect.poll(async () => Math.min(...(await heights()))).toBeLessThan(20);
+    // (switching tabs makes the shell save its layout, a moment after it changes; the panel
+    // shown again would share the room at once)
+    await page.evaluate(() => window.jupyterapp.shell.activateById('filebrowser'));
     await page.waitForTimeout(1500);
 
     // When the page is loaded again
@@ -165,7 +164,7 @@ test.describe('Data Products panel, restored from an older layout', () => {
     await panel.open();
 
     // Then every open section has room
-    await expect.poll(async () => (await heights()).length).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => (await heights()).length).toBeGreaterThanOrEqual(2);
     await expect.poll(async () => Math.min(...(await heights()))).toBeGreaterThan(40);
   });
 });
