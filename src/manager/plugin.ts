@@ -201,7 +201,19 @@ export const managerPlugin: JupyterFrontEndPlugin<IRunNotices> = {
     const url = new URL(window.location.href);
     const requested = parseTarget(url.searchParams.get(URL_PARAMETER));
     if (requested) {
-      void app.restored.then(() => {
+      void app.restored.then(async () => {
+        // The documents the layout restored finish opening after it (one may take the
+        // front when its file is read): the Manager comes after them (5 s at most).
+        const opening = [...app.shell.widgets('main')]
+          .map(
+            widget =>
+              (widget as { context?: { ready?: Promise<void> } }).context?.ready
+          )
+          .filter((ready): ready is Promise<void> => ready instanceof Promise);
+        await Promise.race([
+          Promise.all(opening.map(ready => ready.catch(() => undefined))),
+          new Promise(resolve => setTimeout(resolve, 5000))
+        ]);
         openManager(requested);
         // Shown once: a reload of the page does not open it again.
         const now = new URL(window.location.href);
