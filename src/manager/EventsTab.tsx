@@ -10,6 +10,7 @@ import { IManagerHost } from './host';
 import { usePagedList, useSignal } from './hooks';
 import { KIND_GROUPS, kindLabel, levelInfo, runOf } from './kinds';
 import { ManagerModel } from './model';
+import { PagedListView } from './PagedListView';
 import { EventLevel, IEvent } from './types';
 
 /** Merge pages of events: unique by id, newest first. */
@@ -196,56 +197,32 @@ export function EventsTab(props: {
     key,
     tick
   );
-  const read = state.read;
   const filtered = !!(filter.level || filter.product || filter.kind);
-  let list: JSX.Element;
-  if (!read && state.error) {
-    list = (
-      <div className="naas-Banner naas-mod-error" role="alert">
-        {state.error}
-      </div>
-    );
-  } else if (!read) {
-    list = <p className="naas-Empty">Reading the events…</p>;
-  } else if (!state.items.length) {
-    list = filtered ? (
-      <p className="naas-Empty">
-        No event matches these filters: clear them to see all.
-      </p>
-    ) : (
-      <p className="naas-Empty">
-        No event yet: runs starting and ending, deploys, jobs changing and
-        notifications sent show here as they happen.
-      </p>
-    );
-  } else {
-    list = (
-      <ol className="naas-Events" aria-label="Events">
-        {state.items.map(event => (
-          <EventItem key={event.id} model={model} event={event} now={now} />
-        ))}
-      </ol>
-    );
-  }
-
   return (
     <div className="naas-Manager-tab naas-EventsTab" aria-busy={state.loading}>
       <EventsFilterBar model={model} filter={filter} onChange={setFilter} />
-      {read && state.error ? (
-        <div className="naas-Banner naas-mod-warning" role="alert">
-          {state.error}
-        </div>
-      ) : null}
-      {list}
-      {read && state.hasMore ? (
-        <button
-          className="jp-mod-styled naas-Button naas-Manager-more"
-          aria-busy={state.loading}
-          onClick={() => void state.loadMore()}
-        >
-          {state.loading ? 'Loading…' : 'Load more events'}
-        </button>
-      ) : null}
+      <PagedListView
+        state={state}
+        noun="events"
+        empty={
+          filtered ? (
+            <p className="naas-Empty">
+              No event matches these filters: clear them to see all.
+            </p>
+          ) : (
+            <p className="naas-Empty">
+              No event yet: runs starting and ending, deploys, jobs changing and
+              notifications sent show here as they happen.
+            </p>
+          )
+        }
+      >
+        <ol className="naas-Events" aria-label="Events">
+          {state.items.map(event => (
+            <EventItem key={event.id} model={model} event={event} now={now} />
+          ))}
+        </ol>
+      </PagedListView>
     </div>
   );
 }

@@ -23,6 +23,7 @@ import {
 import { IManagerHost } from './host';
 import { useDebounced, usePagedList, useSignal } from './hooks';
 import { ManagerModel } from './model';
+import { PagedListView } from './PagedListView';
 import { RunDetail } from './RunDetail';
 import { RunSource } from './types';
 
@@ -281,63 +282,38 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
 
   const selected = model.run;
   const read = state.read;
-  let list: JSX.Element;
-  if (!read && state.error) {
-    list = (
-      <div className="naas-Banner naas-mod-error" role="alert">
-        {state.error}
-      </div>
-    );
-  } else if (!read) {
-    list = <p className="naas-Empty">Reading the runs…</p>;
-  } else if (!state.items.length) {
-    list = isUnfiltered(applied) ? (
-      <p className="naas-Empty">
-        No run yet: run a pipeline (its Pipeline view&apos;s Run button) or
-        deploy a product with a schedule.
-      </p>
-    ) : (
-      <p className="naas-Empty">
-        No run matches these filters: widen the time range or clear the filters.
-      </p>
-    );
-  } else {
-    list = (
-      <RunsList
-        model={model}
-        host={host}
-        runs={state.items}
-        selected={selected}
-      />
-    );
-  }
-
   return (
     <div className="naas-Manager-tab naas-RunsTab">
       <RunsFilterBar model={model} filter={filter} onChange={setFilter} />
       <div className="naas-RunsTab-body">
         <div className="naas-RunsTab-list" aria-busy={state.loading}>
-          {read && state.error ? (
-            <div className="naas-Banner naas-mod-warning" role="alert">
-              {state.error}
-            </div>
-          ) : null}
-          {list}
-          {read && state.hasMore ? (
-            <button
-              className="jp-mod-styled naas-Button naas-Manager-more"
-              aria-busy={state.loading}
-              onClick={() => void state.loadMore()}
-            >
-              {state.loading ? 'Loading…' : 'Load more runs'}
-            </button>
-          ) : read && state.items.length ? (
-            <p className="naas-Empty naas-Manager-end">
-              {state.items.length === 1
-                ? 'The only run.'
-                : `All ${state.items.length} runs.`}
-            </p>
-          ) : null}
+          <PagedListView
+            state={state}
+            noun="runs"
+            empty={
+              isUnfiltered(applied) ? (
+                <p className="naas-Empty">
+                  No run yet: run a pipeline (its Pipeline view&apos;s Run
+                  button) or deploy a product with a schedule.
+                </p>
+              ) : (
+                <p className="naas-Empty">
+                  No run matches these filters: widen the time range or clear
+                  the filters.
+                </p>
+              )
+            }
+            end={count =>
+              count === 1 ? 'The only run.' : `All ${count} runs.`
+            }
+          >
+            <RunsList
+              model={model}
+              host={host}
+              runs={state.items}
+              selected={selected}
+            />
+          </PagedListView>
         </div>
         {selected ? (
           <RunDetail
