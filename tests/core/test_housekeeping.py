@@ -17,8 +17,9 @@ def test_it_runs_at_start_then_periodically_and_survives_a_failing_cleaner(
     leftovers: list[Path] = []
 
     def clean() -> list[str]:
-        removed = [p.name for p in leftovers if p.exists()]
-        for path in leftovers:
+        current = list(leftovers)  # what the round sees when it starts
+        removed = [p.name for p in current if p.exists()]
+        for path in current:
             path.unlink(missing_ok=True)
         return removed
 
@@ -31,9 +32,11 @@ def test_it_runs_at_start_then_periodically_and_survives_a_failing_cleaner(
     chores.start()
     try:
         deadline = time.monotonic() + 10
-        while (tmp_path / "first").exists():
+        # (the first round over, not just its file gone: the next leftover is a later round's)
+        while chores.rounds < 1:
             assert time.monotonic() < deadline, "the first round never ran"
             time.sleep(0.01)
+        assert not (tmp_path / "first").exists()
         # A leftover that appears later goes at a later round
         leftovers.append(tmp_path / "later")
         leftovers[-1].write_text("x")
