@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -312,7 +314,7 @@ class Database:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _set_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.close()
@@ -322,6 +324,21 @@ class Database:
             # Take the write lock at once: a deferred transaction that later writes can fail
             # with "database is locked" without waiting for the busy timeout.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _set_wal(cursor: Any) -> None:
+    """Put the SQLite file in WAL mode. Switching a new file's journal needs it alone, and
+    SQLite answers "database is locked" at once (no busy wait) when other processes are
+    opening it at the same moment: try again until the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlstate(exc: DatabaseError) -> str | None:
