@@ -22,6 +22,10 @@ start (a kernel inherits its starter's environment):
 ``NAAS_KERNEL_POOL_SIZE``
     The default of the server's ``kernel_pool_size``: kernels per kernelspec started ahead,
     waiting for runs (0: none).
+``NAAS_KERNEL_FORK``
+    ``0`` turns off the kernel templates: every kernel is started from scratch
+    (:mod:`naas_lab_ext.pipelines.executors.forking`). The default of the server's
+    ``kernel_fork``, which exports its value through it.
 ``NAAS_PIPELINE_DESCRIBE``
     Set by the server and the CLI while they read a pipeline notebook to learn its DAG:
     ``pipeline.run()`` then writes the DAG to this file instead of running anything.
@@ -92,6 +96,7 @@ STEP = "NAAS_STEP"
 OUTPUTS_KEEP = "NAAS_OUTPUTS_KEEP"
 DB_URL = "NAAS_LAB_DB_URL"
 KERNEL_POOL_SIZE = "NAAS_KERNEL_POOL_SIZE"
+KERNEL_FORK = "NAAS_KERNEL_FORK"
 PIPELINE_DESCRIBE = "NAAS_PIPELINE_DESCRIBE"
 PIPELINE_NOTEBOOK = "NAAS_PIPELINE_NOTEBOOK"
 DEPLOYMENT_ID = "NAAS_DEPLOYMENT_ID"

@@ -211,6 +211,7 @@ def _follow(runs: RunService, run: RunResult, cancelled: threading.Event) -> Run
 def _cmd_scheduler(args: argparse.Namespace) -> int:
     from ..pipelines.service import RunService
     from ..pipelines.store.repository import RunStore
+    from .kernels import keep_schedule_kernels_warm
     from .loop import Scheduler
     from .repository import ScheduleStore
     from .schedule import iso
@@ -220,7 +221,9 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
 
     store = RunStore(args.db_url or None)
     runs = RunService(Path(args.root), store)
-    scheduler = Scheduler(ScheduleStore(store), runs, on_firing=line)
+    scheduler = Scheduler(
+        ScheduleStore(store), runs, on_firing=line, on_schedules=keep_schedule_kernels_warm
+    )
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         scheduler.stop()

@@ -132,6 +132,7 @@ class Scheduler:
         grace: float = GRACE,
         on_firing: Callable[[FiringEvent], None] | None = None,
         owner: ProcessIdentity | None = None,
+        on_schedules: Callable[[list[Schedule]], object] | None = None,
     ) -> None:
         self.store = store
         self.runs = runs
@@ -139,6 +140,8 @@ class Scheduler:
         self.poll_interval = poll_interval
         self.grace = grace
         self.on_firing = on_firing
+        #: Called with the active (not paused) schedules each time they are (re)loaded.
+        self.on_schedules = on_schedules
         self.owner = owner or ProcessIdentity.current()
         self._entries: dict[str, _Entry] = {}
         self._changes: int | None = None
@@ -263,6 +266,11 @@ class Scheduler:
                 )
         self._entries = entries
         self._queued = self.store.queued()
+        if self.on_schedules is not None:
+            try:
+                self.on_schedules([e.schedule for e in entries.values() if not e.schedule.paused])
+            except Exception:
+                log.exception("Preparing the kernels of the active schedules failed")
 
     # -- firing -------------------------------------------------------------------------------
 

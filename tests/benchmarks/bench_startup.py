@@ -10,7 +10,8 @@ DAG   listing the pipelines of a product of N pipeline notebooks (what ``GET /pi
       product read the way it was before, a kernel per notebook, one at a time (targets for
       N = 10: cold <= 2 s, warm <= 50 ms).
 RUN   a one-step pipeline started as the REST API starts it: time to its step RUNNING and
-      to SUCCEEDED, with the server's waiting kernels (a pool of 2) and without.
+      to SUCCEEDED, with the server's waiting kernels (a pool of 2), without (kernels forked
+      from their template) and with every kernel started from scratch (NAAS_KERNEL_FORK=0).
 Bundle the frontend's JavaScript in naas_lab_ext/labextension/static, minified with esbuild
       (a development build is not minified), split into the extension's own chunks, the
       module-federation runtime (remoteEntry) and vendor chunks (target: own <= 400 KB).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -203,7 +205,8 @@ print(json.dumps({"running": statistics.median(running), "done": statistics.medi
 
 def run_start(workdir: Path, repeat: int) -> dict[str, float]:
     """A run started as the REST API starts it (RunService.start) of a one-step pipeline:
-    time to its step RUNNING and to SUCCEEDED, with a pool of waiting kernels and without."""
+    time to its step RUNNING and to SUCCEEDED, with a pool of waiting kernels, without (kernels
+    forked from their template), and with kernels started from scratch (no template)."""
     product = make_product(workdir, 0)
     _notebook(
         product / "models" / "run.ipynb",
@@ -212,13 +215,16 @@ def run_start(workdir: Path, repeat: int) -> dict[str, float]:
         "pipeline.run()",
     )
     figures: dict[str, float] = {}
-    for mode in ("pool", "fresh"):
+    for mode in ("pool", "fresh", "scratch"):
+        # scratch: every kernel started as a new interpreter (no template to fork from)
+        fork = "0" if mode == "scratch" else "1"
         done = subprocess.run(
             [sys.executable, "-W", "ignore", "-c", RUN, str(workdir), mode, str(repeat)],
             capture_output=True,
             text=True,
             check=True,
             timeout=900,
+            env={**os.environ, "NAAS_KERNEL_FORK": fork},
         )
         answer = json.loads(done.stdout.strip().splitlines()[-1])
         figures[f"{mode}_running"], figures[f"{mode}_done"] = answer["running"], answer["done"]
@@ -313,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    ratio cold / before             : {ratio:6.3f}x")
     print(f"RUN  a one-step pipeline started as over REST (median of {args.runs})")
     for mode, label in (
-        ("fresh", "kernels started for the run"),
+        ("scratch", "kernels started from scratch"),
+        ("fresh", "kernels forked for the run"),
         ("pool", "waiting kernels (pool)"),
     ):
         print(
@@ -321,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             f"SUCCEEDED {run[f'{mode}_done']:5.2f} s"
         )
     print(f"    ratio pool / fresh (SUCCEEDED)  : {run['pool_done'] / run['fresh_done']:6.2f}x")
+    ratio = run["fresh_done"] / run["scratch_done"]
+    print(f"    ratio forked / scratch          : {ratio:6.2f}x")
     if not chunks:
         print("Bundle  not measured: build the labextension (jlpm build) with node_modules")
         return 0

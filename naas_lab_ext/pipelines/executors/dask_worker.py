@@ -146,15 +146,21 @@ def forget_job(key: str) -> None:
 
 def kernels_of_this_process() -> list[int]:
     """The pids of the kernel processes this worker process started and that still run
-    (for the tests: a killed step leaves none behind)."""
+    (for the tests: a killed step leaves none behind). A forked kernel (:mod:`.forking`)
+    is a child of its template, and shows the template's command line."""
     import psutil
 
+    from .forking import templates
+
+    waiting = set(templates().running())
     found = []
     for child in psutil.Process().children(recursive=True):
         try:
             cmdline = " ".join(child.cmdline())
+            if child.pid in waiting or child.status() == psutil.STATUS_ZOMBIE:
+                continue
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        if "ipykernel" in cmdline and child.status() != psutil.STATUS_ZOMBIE:
+        if "ipykernel" in cmdline or "forkserver" in cmdline:
             found.append(child.pid)
     return found

@@ -5,9 +5,10 @@
 environment. Nothing is shared between steps. Two things make it fast and controllable:
 
 * **Kernels started ahead.** The orchestrator calls :meth:`Executor.prepare` for steps that
-  will run soon; their kernels start (the slow part: a new Python process importing
-  ipykernel) while earlier steps run, and wait. When the step's turn comes, papermill runs
-  the notebook on that kernel at once.
+  will run soon; their kernels start while earlier steps run, and wait. When the step's turn
+  comes, papermill runs the notebook on that kernel at once. A plain ipykernel kernel is
+  forked from a template that imported ipykernel once (:mod:`.forking`), the slow part of a
+  new kernel.
 * **A kill that works.** Each kernel leads its own process group; a timeout or a cancel
   kills the group (the kernel and whatever it spawned). Papermill keeps the partial
   executed copy.
@@ -193,8 +194,12 @@ class _KernelWorker:
             return
         try:
             if self._pgid and hasattr(os, "killpg"):
-                os.killpg(self._pgid, signal.SIGKILL)
-            elif self._pid:
+                try:
+                    os.killpg(self._pgid, signal.SIGKILL)
+                    return
+                except ProcessLookupError:
+                    pass  # a forked kernel may not lead its group yet: the process itself
+            if self._pid:
                 os.kill(self._pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
@@ -205,6 +210,8 @@ class _KernelWorker:
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import AsyncKernelManager
 
+        from .forking import use_fork
+
         transport = _transport()
         self._ipc_dir = transport.pop("folder", None)
         if self.job.kernel_dirs:
@@ -214,6 +221,7 @@ class _KernelWorker:
         km = AsyncKernelManager(
             kernel_name=self.job.kernel_name or default_kernel_name(), **transport
         )
+        use_fork(km)
         self._km = km
         loop.run_until_complete(km.start_kernel(env=self.job.env, cwd=str(self.job.cwd)))
         with self._lock:
