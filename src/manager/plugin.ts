@@ -17,6 +17,8 @@ import {
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { CommandRegistry } from '@lumino/commands';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { ToolbarButton, listIcon } from '@jupyterlab/ui-components';
 
 import { DeployService, SchedulesService } from '../deploy/api';
@@ -71,13 +73,19 @@ export const managerPlugin: JupyterFrontEndPlugin<IRunNotices> = {
   autoStart: true,
   provides: IRunNotices,
   requires: [INaasLab],
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ISettingRegistry,
+    JupyterFrontEnd.ITreeResolver
+  ],
   activate: (
     app: JupyterFrontEnd,
     naas: INaasLab,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    treeResolver: JupyterFrontEnd.ITreeResolver | null
   ): IRunNotices => {
     const settings: ISettings = { ...DEFAULT_SETTINGS };
     const services: IManagerServices = {
@@ -201,9 +209,39 @@ export const managerPlugin: JupyterFrontEndPlugin<IRunNotices> = {
     const url = new URL(window.location.href);
     const requested = parseTarget(url.searchParams.get(URL_PARAMETER));
     if (requested) {
+      // The document a `/lab/tree/<path>` URL names is opened (and brought to the front)
+      // by the file browser once the layout is restored, and once its folder is listed:
+      // followed from now on, as the command that opens it starts.
+      const treeOpened = new PromiseDelegate<void>();
+      const onExecuted = (
+        _: CommandRegistry,
+        executed: CommandRegistry.ICommandExecutedArgs
+      ): void => {
+        if (executed.id === 'filebrowser:open-path') {
+          app.commands.commandExecuted.disconnect(onExecuted);
+          void executed.result.then(
+            () => treeOpened.resolve(),
+            () => treeOpened.resolve()
+          );
+        }
+      };
+      app.commands.commandExecuted.connect(onExecuted);
       void app.restored.then(async () => {
-        // The documents the layout restored finish opening after it (one may take the
-        // front when its file is read): the Manager comes after them (5 s at most).
+        // The documents the layout restored finish opening after it, and the one the URL
+        // names opens after that: each takes the front when it opens. The Manager comes
+        // after them (30 s at most).
+        const deadline = sleep(30000);
+        const tree = await Promise.race([
+          treeResolver?.paths ?? Promise.resolve(null),
+          deadline.then(() => null)
+        ]);
+        // A folder (or a path that is not there) opens no document: nothing to wait for.
+        const file = tree?.file
+          ? await app.serviceManager.contents
+              .get(tree.file, { content: false })
+              .then(model => model.type !== 'directory')
+              .catch(() => false)
+          : false;
         const opening = [...app.shell.widgets('main')]
           .map(
             widget =>
@@ -211,9 +249,13 @@ export const managerPlugin: JupyterFrontEndPlugin<IRunNotices> = {
           )
           .filter((ready): ready is Promise<void> => ready instanceof Promise);
         await Promise.race([
-          Promise.all(opening.map(ready => ready.catch(() => undefined))),
-          new Promise(resolve => setTimeout(resolve, 5000))
+          Promise.all([
+            ...opening.map(ready => ready.catch(() => undefined)),
+            file ? treeOpened.promise : undefined
+          ]),
+          deadline
         ]);
+        app.commands.commandExecuted.disconnect(onExecuted);
         openManager(requested);
         // Shown once: a reload of the page does not open it again.
         const now = new URL(window.location.href);
@@ -225,3 +267,7 @@ export const managerPlugin: JupyterFrontEndPlugin<IRunNotices> = {
     return notices;
   }
 };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
