@@ -15,6 +15,7 @@ import { StepStatus } from '../pipelines/types';
 import { IManagerHost } from './host';
 import { useLoad, useSignal } from './hooks';
 import { ManagerModel } from './model';
+import { IOutcome, Outcome } from './Outcome';
 
 /** A deployment's status as the Status component shows it. */
 const STATUS_OF: Record<IDeployment['status'], StepStatus> = {
@@ -65,10 +66,7 @@ export function DeploymentsTab(props: {
     null;
   const tick = model.tick('deployments');
   const [busy, setBusy] = React.useState<string | null>(null);
-  const [outcome, setOutcome] = React.useState<{
-    error: boolean;
-    text: string;
-  } | null>(null);
+  const [outcome, setOutcome] = React.useState<IOutcome | null>(null);
   const loaded = useLoad(
     () =>
       product === null
@@ -159,16 +157,7 @@ export function DeploymentsTab(props: {
           </button>
         ) : null}
       </form>
-      {outcome ? (
-        <div
-          className={
-            'naas-Manager-outcome' + (outcome.error ? ' naas-mod-error' : '')
-          }
-          role={outcome.error ? 'alert' : 'status'}
-        >
-          {outcome.text}
-        </div>
-      ) : null}
+      <Outcome outcome={outcome} />
       {loaded.error ? (
         <div className="naas-Banner naas-mod-error" role="alert">
           {loaded.error}

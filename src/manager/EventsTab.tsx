@@ -11,6 +11,7 @@ import { usePagedList, useSignal } from './hooks';
 import { KIND_GROUPS, kindLabel, levelInfo, runOf } from './kinds';
 import { ManagerModel } from './model';
 import { PagedListView } from './PagedListView';
+import { ProductField } from './ProductField';
 import { EventLevel, IEvent } from './types';
 
 /** Merge pages of events: unique by id, newest first. */
@@ -30,7 +31,6 @@ function EventsFilterBar(props: {
   onChange: (filter: IEventsFilter) => void;
 }): JSX.Element {
   const { filter, model } = props;
-  useSignal(model.products.changed);
   const set = (change: Partial<IEventsFilter>): void =>
     props.onChange({ ...filter, ...change });
   return (
@@ -55,23 +55,11 @@ function EventsFilterBar(props: {
           <option value="info">Info</option>
         </select>
       </label>
-      <label className="naas-Manager-field">
-        <span>Product</span>
-        <select
-          className="naas-Form-input"
-          value={filter.product}
-          onChange={event => set({ product: event.target.value })}
-        >
-          <option value="">Any product</option>
-          {model.products.products
-            .filter(p => p.path)
-            .map(p => (
-              <option key={p.path} value={p.path}>
-                {p.manifest?.title || p.path} ({p.path})
-              </option>
-            ))}
-        </select>
-      </label>
+      <ProductField
+        model={model}
+        value={filter.product}
+        onChange={product => set({ product })}
+      />
       <label className="naas-Manager-field">
         <span>Kind</span>
         <select

@@ -16,12 +16,11 @@ import { useLoad, useSignal } from './hooks';
 import { ManagerModel } from './model';
 import { notifySummary } from './notify';
 import { NotificationsPanel } from './NotificationsPanel';
+import { IOutcome, Outcome } from './Outcome';
 
 type Action = 'run' | 'pause' | 'resume' | 'delete' | 'notify';
 
-interface IOutcome {
-  error: boolean;
-  text: string;
+interface IJobOutcome extends IOutcome {
   /** A run the action started, to show. */
   run?: string;
 }
@@ -46,7 +45,7 @@ function JobRow(props: {
 }): JSX.Element {
   const { model, host, schedule, now } = props;
   const [busy, setBusy] = React.useState<Action | null>(null);
-  const [outcome, setOutcome] = React.useState<IOutcome | null>(null);
+  const [outcome, setOutcome] = React.useState<IJobOutcome | null>(null);
   const label = jobLabel(model, schedule);
   const { schedules, manager } = model.services;
 
@@ -242,15 +241,7 @@ function JobRow(props: {
       {outcome ? (
         <tr className="naas-Job-outcomeRow">
           <td colSpan={8}>
-            <div
-              className={
-                'naas-Manager-outcome' +
-                (outcome.error ? ' naas-mod-error' : '')
-              }
-              role={outcome.error ? 'alert' : 'status'}
-              aria-label={`Result for ${label}`}
-            >
-              {outcome.text}
+            <Outcome outcome={outcome} label={`Result for ${label}`}>
               {outcome.run ? (
                 <>
                   {' '}
@@ -262,7 +253,7 @@ function JobRow(props: {
                   </button>
                 </>
               ) : null}
-            </div>
+            </Outcome>
           </td>
         </tr>
       ) : null}

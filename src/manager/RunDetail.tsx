@@ -18,6 +18,7 @@ import { useLoad, useSignal } from './hooks';
 import { ManagerModel } from './model';
 import { notifySummary } from './notify';
 import { RunTimeline } from './RunTimeline';
+import { IOutcome, Outcome } from './Outcome';
 
 /** The step to show first: the first that failed, else the one running, else the first. */
 export function firstStepToShow(run: IRun): string | null {
@@ -86,10 +87,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
   const run = loaded.data?.id === runId ? loaded.data : null;
   const [selected, setSelected] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState<'cancel' | 'rerun' | null>(null);
-  const [outcome, setOutcome] = React.useState<{
-    error: boolean;
-    text: string;
-  } | null>(null);
+  const [outcome, setOutcome] = React.useState<IOutcome | null>(null);
 
   React.useEffect(() => {
     setSelected(null);
@@ -290,16 +288,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
           </button>
         ) : null}
       </div>
-      {outcome ? (
-        <div
-          className={
-            'naas-Manager-outcome' + (outcome.error ? ' naas-mod-error' : '')
-          }
-          role={outcome.error ? 'alert' : 'status'}
-        >
-          {outcome.text}
-        </div>
-      ) : null}
+      <Outcome outcome={outcome} />
       {loaded.error ? (
         <div className="naas-Banner naas-mod-warning" role="alert">
           {loaded.error}

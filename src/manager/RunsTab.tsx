@@ -24,6 +24,7 @@ import { IManagerHost } from './host';
 import { useDebounced, usePagedList, useSignal } from './hooks';
 import { ManagerModel } from './model';
 import { PagedListView } from './PagedListView';
+import { ProductField } from './ProductField';
 import { RunDetail } from './RunDetail';
 import { RunSource } from './types';
 
@@ -51,10 +52,8 @@ function RunsFilterBar(props: {
   onChange: (filter: IRunsFilter) => void;
 }): JSX.Element {
   const { filter, model } = props;
-  useSignal(model.products.changed);
   const set = (change: Partial<IRunsFilter>): void =>
     props.onChange({ ...filter, ...change });
-  const products = model.products.products.filter(p => p.path);
   return (
     <form
       className="naas-Manager-filters"
@@ -62,21 +61,11 @@ function RunsFilterBar(props: {
       aria-label="Filter runs"
       onSubmit={event => event.preventDefault()}
     >
-      <label className="naas-Manager-field">
-        <span>Product</span>
-        <select
-          className="naas-Form-input"
-          value={filter.product}
-          onChange={event => set({ product: event.target.value })}
-        >
-          <option value="">Any product</option>
-          {products.map(p => (
-            <option key={p.path} value={p.path}>
-              {p.manifest?.title || p.path} ({p.path})
-            </option>
-          ))}
-        </select>
-      </label>
+      <ProductField
+        model={model}
+        value={filter.product}
+        onChange={product => set({ product })}
+      />
       <label className="naas-Manager-field">
         <span>Pipeline</span>
         <input

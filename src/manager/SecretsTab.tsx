@@ -14,15 +14,11 @@ import { nameProblem, valueProblem } from '../secrets/validation';
 import { IManagerHost } from './host';
 import { useLoad, useSignal } from './hooks';
 import { ManagerModel } from './model';
+import { IOutcome, Outcome } from './Outcome';
 
 export interface ISecretsTabProps {
   model: ManagerModel;
   host: IManagerHost;
-}
-
-interface IOutcome {
-  error: boolean;
-  text: string;
 }
 
 /** The list as read for one scope (what shows while another scope is read is not it). */
@@ -461,18 +457,7 @@ function SecretRow(props: {
                 </button>
               </form>
             ) : null}
-            {outcome ? (
-              <div
-                className={
-                  'naas-Manager-outcome' +
-                  (outcome.error ? ' naas-mod-error' : '')
-                }
-                role={outcome.error ? 'alert' : 'status'}
-                aria-label={`Result for ${label}`}
-              >
-                {outcome.text}
-              </div>
-            ) : null}
+            <Outcome outcome={outcome} label={`Result for ${label}`} />
           </td>
         </tr>
       ) : null}

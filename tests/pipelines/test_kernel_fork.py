@@ -85,6 +85,31 @@ def _run_probe(tmp_path: Path, steps: int = 2) -> list[dict[str, Any]]:
     return [json.loads((folder / f"s{i}.json").read_text()) for i in range(steps)]
 
 
+class _Job:
+    """One notebook run on a fresh kernel by the local executor; :meth:`outcome` waits."""
+
+    def __init__(self, notebook: Path, output: Path, cwd: Path, **job: Any) -> None:
+        self._done: list[JobOutcome] = []
+        self.finished = threading.Event()
+        LocalKernelExecutor().start(
+            NotebookJob(
+                key=output.stem,
+                step=output.stem,
+                input_path=notebook,
+                output_path=output,
+                cwd=cwd,
+                parameters=job.pop("parameters", {}),
+                env=job.pop("env", dict(os.environ)),
+                **job,
+            ),
+            lambda outcome: (self._done.append(outcome), self.finished.set()),
+        )
+
+    def outcome(self) -> JobOutcome:
+        assert self.finished.wait(120), "the notebook did not finish"
+        return self._done[0]
+
+
 def test_a_forked_kernel_is_a_fresh_process_with_its_steps_folder_and_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_templates: forking.Templates
 ) -> None:
@@ -129,23 +154,11 @@ def test_one_steps_variables_never_reach_the_next_kernels(
     out.mkdir()
 
     def job(name: str, env: dict[str, str]) -> JobOutcome:
-        done: list[JobOutcome] = []
-        finished = threading.Event()
-        executor = LocalKernelExecutor()
-        executor.start(
-            NotebookJob(
-                key=name,
-                step=name,
-                input_path=product / "models" / "probe.ipynb",
-                output_path=out / f"{name}.ipynb",
-                cwd=product,
-                parameters={"name": name, "pipeline_output_path": str(out)},
-                env=env,
-            ),
-            lambda outcome: (done.append(outcome), finished.set()),
-        )
-        assert finished.wait(120)
-        return done[0]
+        parameters = {"name": name, "pipeline_output_path": str(out)}
+        notebook = product / "models" / "probe.ipynb"
+        return _Job(
+            notebook, out / f"{name}.ipynb", product, parameters=parameters, env=env
+        ).outcome()
 
     helpers = tmp_path / "helpers"
     helpers.mkdir()
@@ -167,25 +180,11 @@ def test_a_missing_folder_fails_the_step_at_once_with_its_name(
 ) -> None:
     product = make_product(tmp_path, "sales")
     write_notebook(product / "models" / "n.ipynb", "x = 1", parameters="")
-    done: list[JobOutcome] = []
-    finished = threading.Event()
     gone = tmp_path / "gone"
-    LocalKernelExecutor().start(
-        NotebookJob(
-            key="k",
-            step="k",
-            input_path=product / "models" / "n.ipynb",
-            output_path=tmp_path / "n-out.ipynb",
-            cwd=gone,
-            parameters={},
-            env=dict(os.environ),
-            start_timeout=600,  # the failure must not be a start timeout
-        ),
-        lambda outcome: (done.append(outcome), finished.set()),
-    )
-    assert finished.wait(120)
-    assert not done[0].ok
-    assert str(gone) in str(done[0].error)
+    # (start_timeout: the failure must not be a start timeout)
+    outcome = _Job(product / "models" / "n.ipynb", tmp_path / "n.ipynb", gone, start_timeout=600)
+    assert not outcome.outcome().ok
+    assert str(gone) in str(outcome.outcome().error)
 
 
 @pytest.mark.parametrize("how", ["template cannot start", "NAAS_KERNEL_FORK=0"])
@@ -231,19 +230,7 @@ def test_idle_templates_end_but_never_under_a_running_kernel(
         "    time.sleep(0.05)",
         parameters="",
     )
-    finished = threading.Event()
-    LocalKernelExecutor().start(
-        NotebookJob(
-            key="w",
-            step="w",
-            input_path=product / "models" / "wait.ipynb",
-            output_path=tmp_path / "w.ipynb",
-            cwd=product,
-            parameters={},
-            env=dict(os.environ),
-        ),
-        lambda outcome: finished.set(),
-    )
+    waiting = _Job(product / "models" / "wait.ipynb", tmp_path / "w.ipynb", product)
     deadline = time.monotonic() + 120
     while not (product / "started").exists():
         assert time.monotonic() < deadline, "the step did not start"
@@ -254,7 +241,7 @@ def test_idle_templates_end_but_never_under_a_running_kernel(
     assert own_templates.cull(now=later) == 0
     assert psutil.pid_exists(template)
     (product / "go").write_text("")
-    assert finished.wait(120)
+    assert waiting.outcome().ok
     # Once its kernels ended, it goes
     deadline = time.monotonic() + 60
     while own_templates.cull(now=later) == 0:

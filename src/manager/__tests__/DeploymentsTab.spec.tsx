@@ -1,35 +1,26 @@
-import {
-  cleanup,
-  fireEvent,
-  render,
-  screen,
-  waitFor,
-  within
-} from '@testing-library/react';
-import * as React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 
 import { deployment, steps } from '../../deploy/__tests__/fixtures';
 import { DeploymentsTab } from '../DeploymentsTab';
-import { fakeManager, fakeServices, product } from './fixtures';
+import {
+  cleanupManagerAfterEach,
+  fakeManager,
+  fakeServices,
+  product,
+  renderTab
+} from './fixtures';
 
-let fake: ReturnType<typeof fakeManager> | null = null;
-afterEach(() => {
-  cleanup();
-  fake?.model.dispose();
-  fake?.events.dispose();
-});
+cleanupManagerAfterEach();
 
 describe('DeploymentsTab', () => {
   it('says to create a product when there is none', async () => {
-    fake = fakeManager(fakeServices(), []);
-    render(<DeploymentsTab model={fake.model} host={fake.host} />);
+    renderTab(DeploymentsTab, fakeManager(fakeServices(), []));
     expect(await screen.findByText(/No product yet/)).toBeTruthy();
   });
 
   it('says a product is not deployed yet, with Deploy', async () => {
-    fake = fakeManager();
-    render(<DeploymentsTab model={fake.model} host={fake.host} />);
+    const fake = renderTab(DeploymentsTab);
     expect(await screen.findByText(/Sales is not deployed yet/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Deploy Sales' }));
     expect(fake.host.deploy).toHaveBeenCalledWith('team/sales');
@@ -57,11 +48,13 @@ describe('DeploymentsTab', () => {
       status: 'ACTIVE',
       active: true
     });
-    fake = fakeManager(services, [
-      product('team/sales', 'Sales'),
-      product('team/other', 'Other')
-    ]);
-    render(<DeploymentsTab model={fake.model} host={fake.host} />);
+    const fake = renderTab(
+      DeploymentsTab,
+      fakeManager(services, [
+        product('team/sales', 'Sales'),
+        product('team/other', 'Other')
+      ])
+    );
     const table = await screen.findByRole('table', {
       name: 'Deployments of Sales'
     });
@@ -92,7 +85,7 @@ describe('DeploymentsTab', () => {
       name: 'Roll back Sales to old'
     });
     fireEvent.click(rollback);
-    await waitFor(() => expect(fake!.host.confirm).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(fake.host.confirm).toHaveBeenCalledTimes(1));
     expect(services.deployments.activate).not.toHaveBeenCalled();
     fireEvent.click(rollback);
     await waitFor(() =>
@@ -116,12 +109,12 @@ describe('DeploymentsTab', () => {
 
   it('opens on the product asked for', async () => {
     const services = fakeServices();
-    fake = fakeManager(services, [
+    const fake = fakeManager(services, [
       product('team/sales', 'Sales'),
       product('team/other', 'Other')
     ]);
     fake.model.showDeployments('team/other');
-    render(<DeploymentsTab model={fake.model} host={fake.host} />);
+    renderTab(DeploymentsTab, fake);
     expect(await screen.findByText(/Other is not deployed yet/)).toBeTruthy();
   });
 });

@@ -1,24 +1,21 @@
-import {
-  cleanup,
-  fireEvent,
-  render,
-  screen,
-  waitFor,
-  within
-} from '@testing-library/react';
-import * as React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 
 import { EventsTab, mergeEvents } from '../EventsTab';
 import { IEvent, IEventPage, IEventQuery } from '../types';
-import { deliver, event, fakeManager, fakeServices } from './fixtures';
+import {
+  FakeManager,
+  cleanupManagerAfterEach,
+  deliver,
+  event,
+  fakeManager,
+  fakeServices,
+  renderTab
+} from './fixtures';
 
-let fake: ReturnType<typeof fakeManager> | null = null;
-afterEach(() => {
-  cleanup();
-  fake?.model.dispose();
-  fake?.events.dispose();
-});
+cleanupManagerAfterEach();
+
+let fake: FakeManager | null = null;
 
 const page = (events: IEvent[], next: number | null = null): IEventPage => ({
   events,
@@ -30,8 +27,7 @@ function renderEvents(first: IEventPage, more?: IEventPage) {
   services.manager.events.mockImplementation(async (query?: IEventQuery) =>
     query?.before !== undefined && more ? more : first
   );
-  fake = fakeManager(services);
-  render(<EventsTab model={fake.model} host={fake.host} />);
+  fake = renderTab(EventsTab, fakeManager(services));
   return fake;
 }
 

@@ -1,35 +1,27 @@
-import {
-  cleanup,
-  fireEvent,
-  render,
-  screen,
-  waitFor,
-  within
-} from '@testing-library/react';
-import * as React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 
 import { schedule } from '../../deploy/__tests__/fixtures';
 import { ISchedule } from '../../deploy/types';
 import { etlRun } from '../../pipelines/__tests__/fixtures';
 import { JobsTab } from '../JobsTab';
-import { deliver, event, fakeManager, fakeServices } from './fixtures';
+import {
+  cleanupManagerAfterEach,
+  deliver,
+  event,
+  fakeManager,
+  fakeServices,
+  renderTab
+} from './fixtures';
 
-let fake: ReturnType<typeof fakeManager> | null = null;
-afterEach(() => {
-  cleanup();
-  fake?.model.dispose();
-  fake?.events.dispose();
-});
+cleanupManagerAfterEach();
 
 const LABEL = 'Sales · models/__pipeline__.ipynb';
 
 function renderJobs(schedules: ISchedule[]) {
   const services = fakeServices();
   services.schedules.listSchedules.mockResolvedValue(schedules);
-  fake = fakeManager(services);
-  render(<JobsTab model={fake.model} host={fake.host} />);
-  return fake;
+  return renderTab(JobsTab, fakeManager(services));
 }
 
 describe('JobsTab', () => {
@@ -44,13 +36,12 @@ describe('JobsTab', () => {
     services.schedules.listSchedules.mockRejectedValue(
       new Error('Server down.')
     );
-    fake = fakeManager(services);
-    render(<JobsTab model={fake.model} host={fake.host} />);
+    renderTab(JobsTab, fakeManager(services));
     expect((await screen.findByRole('alert')).textContent).toBe('Server down.');
   });
 
   it('shows every job: product, pipeline, cron in words, next run, state, last run, notifications', async () => {
-    renderJobs([
+    const { model } = renderJobs([
       schedule({
         last_run: {
           id: 'r0',
@@ -102,8 +93,8 @@ describe('JobsTab', () => {
         name: `Show the last run of ${LABEL}`
       })
     );
-    expect(fake!.model.tab).toBe('runs');
-    expect(fake!.model.run).toBe('r0');
+    expect(model.tab).toBe('runs');
+    expect(model.run).toBe('r0');
   });
 
   it('pauses and runs a job now, saying what it did', async () => {

@@ -1,26 +1,23 @@
-import {
-  cleanup,
-  fireEvent,
-  render,
-  screen,
-  waitFor,
-  within
-} from '@testing-library/react';
-import * as React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 
 import { etlRun } from '../../pipelines/__tests__/fixtures';
 import { IRun } from '../../pipelines/types';
 import { RunsTab } from '../RunsTab';
 import { IRunsPage, IRunsQuery } from '../types';
-import { deliver, event, fakeManager, fakeServices } from './fixtures';
+import {
+  FakeManager,
+  cleanupManagerAfterEach,
+  deliver,
+  event,
+  fakeManager,
+  fakeServices,
+  renderTab
+} from './fixtures';
 
-let fake: ReturnType<typeof fakeManager> | null = null;
-afterEach(() => {
-  cleanup();
-  fake?.model.dispose();
-  fake?.events.dispose();
-});
+cleanupManagerAfterEach();
+
+let fake: FakeManager | null = null;
 
 const page = (runs: IRun[], next: string | null = null): IRunsPage => ({
   runs,
@@ -82,8 +79,7 @@ function renderRuns(first: IRunsPage, more?: IRunsPage) {
     }
     return run;
   });
-  fake = fakeManager(services);
-  render(<RunsTab model={fake.model} host={fake.host} debounceMs={0} />);
+  fake = renderTab(RunsTab, fakeManager(services), { debounceMs: 0 });
   return fake;
 }
 

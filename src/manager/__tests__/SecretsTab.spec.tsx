@@ -1,33 +1,27 @@
 import {
   act,
-  cleanup,
   fireEvent,
-  render,
   screen,
   waitFor,
   within
 } from '@testing-library/react';
-import * as React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ApiError } from '../../api/errors';
 import { ISecretInfo, ISecretList } from '../../secrets/types';
 import { SecretsTab, sortSecrets, withSecret } from '../SecretsTab';
 import {
+  cleanupManagerAfterEach,
   deliver,
   event,
   fakeManager,
   fakeServices,
   product,
+  renderTab,
   secretInfo
 } from './fixtures';
 
-let fake: ReturnType<typeof fakeManager> | null = null;
-afterEach(() => {
-  cleanup();
-  fake?.model.dispose();
-  fake?.events.dispose();
-});
+cleanupManagerAfterEach();
 
 const VALUE = 'sk-live-Zq81-never-shown';
 
@@ -52,13 +46,12 @@ function renderSecrets(
     secrets: answer(scope ?? null),
     backend
   }));
-  fake = fakeManager(services, [
+  const fake = fakeManager(services, [
     product('team/sales', 'Sales'),
     product('team/other', 'Other')
   ]);
   fake.model.setTab('secrets');
-  render(<SecretsTab model={fake.model} host={fake.host} />);
-  return fake;
+  return renderTab(SecretsTab, fake);
 }
 
 const form = () => screen.getByRole('form', { name: 'Add a secret' });
@@ -156,11 +149,13 @@ describe('SecretsTab', () => {
 
   it('offers every product but one at the root itself (it has no scope of its own)', async () => {
     const services = fakeServices();
-    fake = fakeManager(services, [
-      product('', 'Root product'),
-      product('team/sales', 'Sales')
-    ]);
-    render(<SecretsTab model={fake.model} host={fake.host} />);
+    renderTab(
+      SecretsTab,
+      fakeManager(services, [
+        product('', 'Root product'),
+        product('team/sales', 'Sales')
+      ])
+    );
     await screen.findByText(/You have no secret yet/);
     const options = within(screen.getByLabelText('Secrets of')).getAllByRole(
       'option'
@@ -402,11 +397,11 @@ describe('SecretsTab', () => {
   });
 
   it('deletes a secret once confirmed, and the keyboard lands on what happened', async () => {
-    const { services, host } = renderSecrets(() => [
+    const { model, services, host } = renderSecrets(() => [
       secretInfo('CRM_KEY', 'team/sales'),
       secretInfo('SLACK_TOKEN')
     ]);
-    fake!.model.setSecretsScope('team/sales');
+    model.setSecretsScope('team/sales');
     const row = await screen.findByRole('row', {
       name: 'Secret CRM_KEY (Sales)'
     });
@@ -481,8 +476,7 @@ describe('SecretsTab', () => {
         500
       )
     );
-    fake = fakeManager(services);
-    render(<SecretsTab model={fake.model} host={fake.host} />);
+    renderTab(SecretsTab, fakeManager(services));
     expect((await screen.findByRole('alert')).textContent).toBe(
       'The secrets key file /x/secrets.key does not open the vault.'
     );

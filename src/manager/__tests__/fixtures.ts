@@ -4,7 +4,9 @@
  */
 import { JSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
-import { vi } from 'vitest';
+import { cleanup, render } from '@testing-library/react';
+import * as React from 'react';
+import { afterEach, vi } from 'vitest';
 
 import { DeployService, SchedulesService } from '../../deploy/api';
 import { PipelinesService } from '../../pipelines/api';
@@ -192,9 +194,46 @@ export function fakeManager(
   return { model, events, services, products: productsModel, host };
 }
 
+export type FakeManager = ReturnType<typeof fakeManager>;
+
+/** The props every tab of the Manager takes. */
+export interface ITabProps {
+  model: ManagerModel;
+  host: IManagerHost;
+}
+
+/** The fake rendered last: what cleanupManagerAfterEach disposes. */
+let current: FakeManager | null = null;
+
+/**
+ * Render `Tab` on `fake`'s model and host (and `props`, any other it takes), and
+ * remember `fake` for cleanupManagerAfterEach; returns it.
+ */
+export function renderTab<E extends object = object>(
+  Tab: React.ComponentType<ITabProps & E>,
+  fake: FakeManager = fakeManager(),
+  props: E = {} as E
+): FakeManager {
+  current = fake;
+  render(
+    React.createElement(Tab, { ...props, model: fake.model, host: fake.host })
+  );
+  return fake;
+}
+
+/** After each test: unmount what it rendered, dispose the fake renderTab last had. */
+export function cleanupManagerAfterEach(): void {
+  afterEach(() => {
+    cleanup();
+    current?.model.dispose();
+    current?.events.dispose();
+    current = null;
+  });
+}
+
 /** Make the model's events tail answer `events` (the first poll only sets the cursor). */
 export async function deliver(
-  fake: ReturnType<typeof fakeManager>,
+  fake: FakeManager,
   events: IEvent[]
 ): Promise<void> {
   const tail = fake.services.manager.tail;
