@@ -8,6 +8,7 @@ each capability's ``routes()``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -231,7 +232,8 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
         help=(
             "Kernels of each kernelspec the server keeps started and waiting, so the runs it "
             "starts (UI, REST, scheduler) do not wait for their first kernels; each serves one "
-            "step only. Default: $NAAS_KERNEL_POOL_SIZE, else 2. 0 turns the pool off."
+            "step only. The kernelspecs of active schedules (a deployment's own) get theirs "
+            "too. Default: $NAAS_KERNEL_POOL_SIZE, else 2. 0 turns the pool off."
         ),
     )
     kernel_fork = Bool(
@@ -660,7 +662,7 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
                 store,
                 self.runs,
                 poll_interval=self.scheduler_poll_interval,
-                on_schedules=keep_schedule_kernels_warm,
+                on_schedules=functools.partial(keep_schedule_kernels_warm, pool=self._pool),
             )
             task = SchedulerTask(scheduler)
         self.settings[scheduler_handlers.SCHEDULER] = task

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,11 +25,16 @@ from naas_lab_ext.pipelines.api import NotebookStep, Pipeline
 from naas_lab_ext.pipelines.executors import forking
 from naas_lab_ext.pipelines.executors.base import JobOutcome, NotebookJob
 from naas_lab_ext.pipelines.executors.local import LocalKernelExecutor
+from naas_lab_ext.pipelines.executors.pool import KernelPool
+from naas_lab_ext.pipelines.production import Production
 from naas_lab_ext.pipelines.results import RunStatus
-from naas_lab_ext.pipelines.store.repository import RunStore
+from naas_lab_ext.pipelines.service import RunService
+from naas_lab_ext.pipelines.store.repository import RunStore, wait_for_status
+from naas_lab_ext.scheduler.kernels import keep_schedule_kernels_warm
 from naas_lab_ext.scheduler.loop import Scheduler
 from naas_lab_ext.scheduler.repository import ScheduleStore
-from tests.notebooks import make_product, write_notebook
+from tests.notebooks import make_product, pipeline_notebook, write_notebook
+from tests.pipelines.test_production import a_kernel
 from tests.scheduler.conftest import FakeClock, FakeLauncher, production, spec, utc
 
 pytestmark = pytest.mark.kernel
@@ -251,7 +257,7 @@ def test_idle_templates_end_but_never_under_a_running_kernel(
     assert not psutil.pid_exists(template)  # ended and reaped
 
 
-def test_the_templates_of_active_schedules_stay_started(
+def test_the_templates_and_waiting_kernels_of_active_schedules_stay(
     tmp_path: Path, own_templates: forking.Templates, run_store_url: str
 ) -> None:
     # Given a deployment's kernelspec (its own start-up variables) with an active schedule
@@ -265,11 +271,10 @@ def test_the_templates_of_active_schedules_stay_started(
     clock = FakeClock(utc(2026, 5, 4, 7, 0))
     [schedule] = schedules.replace(prod.product_root, prod, [spec()], now=clock.now())
     warmed: list[Any] = []
+    pool = KernelPool(1, idle_timeout=600)
 
     def on_schedules(active: list[Any]) -> None:
-        from naas_lab_ext.scheduler.kernels import keep_schedule_kernels_warm
-
-        keep_schedule_kernels_warm(active)
+        keep_schedule_kernels_warm(active, pool=pool)
         warmed.append([s.id for s in active])
 
     scheduler = Scheduler(schedules, FakeLauncher(store, clock), clock, on_schedules=on_schedules)
@@ -282,15 +287,26 @@ def test_the_templates_of_active_schedules_stay_started(
         time.sleep(0.1)
     [template] = own_templates.running()
     assert psutil.Process(template).environ().get("PYTHONUSERBASE") == str(tmp_path / "userbase")
-    # Then it is never culled while the schedule is active
+    # and a kernel of the deployment waits in the server's pool
+    key = (prod.kernel_name, prod.kernel_dirs, prod.environment())
+    assert pool.wait_ready(key[0], kernel_dirs=key[1], env=key[2])
+    [waiting] = pool.waiting_pids(*key)
+    # Then neither is culled while the schedule is active
     later = time.monotonic() + 10_000
     assert own_templates.cull(now=later) == 0
-    # and goes once the schedule is paused
+    assert pool.cull(now=later) == 0
+    assert pool.waiting_pids(*key) == [waiting]
+    # and both go once the schedule is paused
     schedules.pause(schedule.id, now=clock.now())
     scheduler.wake()
     scheduler.load()
     assert warmed[-1] == []
-    assert own_templates.cull(now=later) == 1
+    assert pool.waiting(*key) == 0
+    deadline = time.monotonic() + 30
+    while own_templates.cull(now=later) == 0:  # once the waiting kernel has ended
+        assert time.monotonic() < deadline, "the template was not culled"
+        time.sleep(0.1)
+    pool.close()
     store.close()
 
 
@@ -360,3 +376,54 @@ def test_a_forked_kernel_is_followed_past_a_thousand_open_files() -> None:
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_scheduled_run_forks_from_the_template_its_schedule_kept_started(
+    tmp_path: Path, own_templates: forking.Templates, run_store_url: str
+) -> None:
+    # Given a deployment (its own kernelspec and user base) whose schedule keeps its template
+    root = tmp_path / "root"
+    live = make_product(root, "sales")
+    write_notebook(
+        live / "models" / "probe.ipynb",
+        "import json, os\n"
+        "seen = {'ppid': os.getppid(), 'userbase': os.environ.get('PYTHONUSERBASE')}\n"
+        "open(os.path.join(pipeline_output_path, 'seen.json'), 'w').write(json.dumps(seen))",
+        parameters="",
+    )
+    pipeline_notebook(
+        live / "models" / "__pipeline__.ipynb",
+        'pipeline = Pipeline()\npipeline >> NotebookStep("Probe", "models/probe.ipynb") >> End()\n'
+        "pipeline.run()",
+    )
+    copy = tmp_path / "deployments" / "d-1"
+    shutil.copytree(live, copy)
+    userbase = tmp_path / "userbase"
+    userbase.mkdir()
+    production = Production(
+        deployment_id="d-1",
+        copy_root=copy,
+        product_root=live,
+        kernel_name="naas-prod-test",
+        kernel_dirs=(a_kernel(tmp_path),),
+        env={"PYTHONUSERBASE": str(userbase)},
+    )
+    warming = forking.keep_warm_kernels(
+        [(production.kernel_name, production.kernel_dirs, production.env)]
+    )
+    assert warming is not None
+    warming.join(90)
+    [template] = own_templates.running()
+    service = RunService(root, RunStore(run_store_url))
+    try:
+        # When the scheduler starts its pipeline
+        started = service.start_production(production, "models/__pipeline__.ipynb")
+        run = wait_for_status(service.store, started.run_id, timeout=120)
+    finally:
+        service.shutdown()
+        service.store.close()
+    # Then its step's kernel was forked from that template (no other interpreter started)
+    assert run.status == RunStatus.SUCCEEDED, (run.error, [s.error for s in run.steps])
+    seen = json.loads((Path(run.output_dir or "") / "seen.json").read_text())
+    assert seen == {"ppid": template, "userbase": str(userbase)}
+    assert own_templates.running() == [template]

@@ -21,6 +21,7 @@ from naas_lab_ext.pipelines.executors.pool import KernelPool
 from naas_lab_ext.pipelines.results import RunStatus
 from naas_lab_ext.pipelines.store.repository import RunStore
 from tests.notebooks import make_product, write_notebook
+from tests.pipelines.test_production import a_kernel
 
 #: What a step sees of its kernel, written beside the run's executed copies.
 PROBE = """
@@ -119,7 +120,7 @@ def test_a_kernelspec_that_cannot_start_is_not_started_again_and_again(tmp_path:
     try:
         assert pool.take(job) is None  # none waiting yet: two start (and fail)
         assert pool.waiting("no-such-kernel") == 2
-        for _, worker in pool._waiting["no-such-kernel"]:
+        for _, worker in pool._entries("no-such-kernel", (), None):
             assert worker.ready.wait(60) and worker.start_failed
         assert pool.take(job) is None  # the failed ones are dropped, none started instead
         assert pool.waiting("no-such-kernel") == 0
@@ -129,12 +130,51 @@ def test_a_kernelspec_that_cannot_start_is_not_started_again_and_again(tmp_path:
         pool.close()
 
 
-def test_a_deployment_s_kernel_never_comes_from_the_pool(tmp_path: Path) -> None:
-    pool = KernelPool(2)
-    job = _job(tmp_path, kernel_dirs=(tmp_path / "kernels",))
-    assert pool.take(job) is None
-    assert pool.waiting() == 0  # and nothing was started for it
+@pytest.mark.kernel
+def test_a_deployment_s_kernels_wait_apart_and_stay_while_its_schedules_are_active(
+    tmp_path: Path,
+) -> None:
+    # Given a deployment's kernelspec (in its own folder) and environment (its user base)
+    kernels = a_kernel(tmp_path)
+    userbase = str(tmp_path / "userbase")
+    deployment = ("naas-prod-test", (kernels,), {"PYTHONUSERBASE": userbase})
+    pool = KernelPool(1, idle_timeout=600)
+    try:
+        # When its schedules are active
+        pool.keep([deployment])
+        assert pool.wait_ready("naas-prod-test", kernel_dirs=(kernels,), env=deployment[2])
+        [pid] = pool.waiting_pids("naas-prod-test", (kernels,), deployment[2])
+        assert pid is not None
+        assert psutil.Process(pid).environ().get("PYTHONUSERBASE") == userbase
+        # Then the Lab's kernels do not take it, nor a job of it in another environment
+        assert pool.waiting() == 0
+        assert pool.take(_job(tmp_path, kernel_name="naas-prod-test")) is None
+        other = _job(tmp_path, kernel_name="naas-prod-test", kernel_dirs=(kernels,))
+        assert pool.take(other) is None
+        assert pool.waiting_pids("naas-prod-test", (kernels,), deployment[2]) == [pid]
+        # it is never culled while kept
+        # (the two culled: those the two other jobs' takes started, not kept)
+        assert pool.cull(now=time.monotonic() + 10_000) == 2
+        assert pool.waiting_pids("naas-prod-test", (kernels,), deployment[2]) == [pid]
+        # a job of the deployment takes it
+        env = {**os.environ, "PYTHONUSERBASE": userbase}
+        mine = _job(tmp_path, kernel_name="naas-prod-test", kernel_dirs=(kernels,), env=env)
+        taken = pool.take(mine)
+        assert taken is not None and taken.pid == pid
+        taken.kill()
+        # and once its schedules end, the kernel waiting for it shuts down
+        [refill] = _ready_pids(pool, "naas-prod-test", (kernels,), deployment[2])
+        pool.keep([])
+        _gone(refill)
+        assert pool.waiting("naas-prod-test", (kernels,), deployment[2]) == 0
+    finally:
+        pool.close()
     assert KernelPool(0).take(_job(tmp_path)) is None
+
+
+def _ready_pids(pool: KernelPool, *key: Any) -> list[int]:
+    assert pool.wait_ready(key[0], kernel_dirs=key[1], env=key[2])
+    return [pid for pid in pool.waiting_pids(*key) if pid]
 
 
 def test_local_executors_share_the_pool_and_close_it(tmp_path: Path) -> None:
@@ -154,7 +194,7 @@ def _job(tmp_path: Path, **extra: Any) -> NotebookJob:
         output_path=tmp_path / "out.ipynb",
         cwd=tmp_path,
         parameters={},
-        env={},
+        env=extra.pop("env", dict(os.environ)),
         **extra,
     )
 

@@ -45,8 +45,10 @@ from ...core.env import KERNEL_FORK
 __all__ = [
     "ForkProvisioner",
     "Templates",
+    "base_environment",
     "fork_enabled",
     "keep_warm_kernels",
+    "startup_environment",
     "templates",
     "use_fork",
 ]
@@ -82,9 +84,10 @@ _STARTUP_VARIABLES = (
 _SERVER_SCRIPT = Path(__file__).with_name("forkserver.py")
 
 
-def _template_environment(env: Mapping[str, str]) -> dict[str, str]:
-    """What a template starts with: this process's environment (kernels inherit it anyway)
-    with the kernel's start-up variables, never the kernel's own variables. A forked child
+def base_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """What a template (or a pool's waiting kernel) starts with: this process's environment
+    (kernels inherit it anyway) with the kernel's start-up variables, never the kernel's own
+    variables. A forked child
     shows its template's initial environment in ``/proc/<pid>/environ``: one step's values
     (a run's secrets) must not be there for the next kernels."""
     start = {k: v for k, v in os.environ.items() if k not in _STARTUP_VARIABLES}
@@ -94,6 +97,12 @@ def _template_environment(env: Mapping[str, str]) -> dict[str, str]:
 
 
 _BOOT = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__naas_forkserver__')"
+
+
+def startup_environment(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The values of the variables Python and the kernel's modules read when they start
+    (``\\0``: unset): two kernels with the same are interchangeable before their step."""
+    return tuple(env.get(name, "\0") for name in _STARTUP_VARIABLES)
 
 
 def fork_enabled() -> bool:
@@ -193,7 +202,7 @@ class _Template:
         self._lock = threading.Lock()
         ours, theirs = socket.socketpair()
         try:
-            start_env = _template_environment(env)
+            start_env = base_environment(env)
             self.process = subprocess.Popen(
                 [python, "-c", _BOOT, str(_SERVER_SCRIPT), str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
@@ -293,8 +302,7 @@ class Templates:
     @staticmethod
     def key(python: str, env: Mapping[str, str]) -> tuple[str, ...]:
         # Not resolved: a venv's python is a symlink to the base interpreter, yet another one.
-        absolute = str(Path(python).absolute())
-        return (absolute, *(env.get(name, "\0") for name in _STARTUP_VARIABLES))
+        return (str(Path(python).absolute()), *startup_environment(env))
 
     def spawn(
         self, python: str, argv: list[str], cwd: str, env: Mapping[str, str]
