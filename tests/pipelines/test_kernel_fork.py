@@ -28,13 +28,12 @@ from naas_lab_ext.pipelines.executors.local import LocalKernelExecutor
 from naas_lab_ext.pipelines.executors.pool import KernelPool
 from naas_lab_ext.pipelines.production import Production
 from naas_lab_ext.pipelines.results import RunStatus
-from naas_lab_ext.pipelines.service import RunService
-from naas_lab_ext.pipelines.store.repository import RunStore, wait_for_status
+from naas_lab_ext.pipelines.store.repository import RunStore
 from naas_lab_ext.scheduler.kernels import keep_schedule_kernels_warm
 from naas_lab_ext.scheduler.loop import Scheduler
 from naas_lab_ext.scheduler.repository import ScheduleStore
 from tests.notebooks import make_product, pipeline_notebook, write_notebook
-from tests.pipelines.test_production import a_kernel
+from tests.pipelines.test_production import a_kernel, run_production
 from tests.scheduler.conftest import FakeClock, FakeLauncher, production, spec, utc
 
 pytestmark = pytest.mark.kernel
@@ -414,14 +413,8 @@ def test_a_scheduled_run_forks_from_the_template_its_schedule_kept_started(
     assert warming is not None
     warming.join(90)
     [template] = own_templates.running()
-    service = RunService(root, RunStore(run_store_url))
-    try:
-        # When the scheduler starts its pipeline
-        started = service.start_production(production, "models/__pipeline__.ipynb")
-        run = wait_for_status(service.store, started.run_id, timeout=120)
-    finally:
-        service.shutdown()
-        service.store.close()
+    # When the scheduler starts its pipeline
+    run = run_production(root, production, run_store_url)
     # Then its step's kernel was forked from that template (no other interpreter started)
     assert run.status == RunStatus.SUCCEEDED, (run.error, [s.error for s in run.steps])
     seen = json.loads((Path(run.output_dir or "") / "seen.json").read_text())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from naas_lab_ext.pipelines.production import Production
-from naas_lab_ext.pipelines.results import RunStatus
+from naas_lab_ext.pipelines.results import RunResult, RunStatus
 from naas_lab_ext.pipelines.service import RunService
 from naas_lab_ext.pipelines.store.repository import RunStore, wait_for_status
 from tests.notebooks import make_product, pipeline_notebook, write_notebook
@@ -28,6 +28,17 @@ def a_kernel(folder: Path) -> Path:
         json.dumps({"argv": argv, "display_name": "Production test", "language": "python"})
     )
     return folder / "kernels"
+
+
+def run_production(root: Path, production: Production, run_store_url: str) -> RunResult:
+    """Start the deployment's ``models/__pipeline__.ipynb`` as the scheduler does; its end."""
+    service = RunService(root, RunStore(run_store_url))
+    try:
+        started = service.start_production(production, "models/__pipeline__.ipynb")
+        return wait_for_status(service.store, started.run_id, timeout=120)
+    finally:
+        service.shutdown()
+        service.store.close()
 
 
 def test_the_frozen_copy_runs_and_writes_into_the_live_product(
@@ -59,14 +70,8 @@ def test_the_frozen_copy_runs_and_writes_into_the_live_product(
         kernel_dirs=(kernels,),
         env={"NAAS_TEST_MARK": "production"},
     )
-    service = RunService(root, RunStore(run_store_url))
-    try:
-        # When the scheduler starts the deployment's pipeline
-        started = service.start_production(production, "models/__pipeline__.ipynb")
-        run = wait_for_status(service.store, started.run_id, timeout=120)
-    finally:
-        service.shutdown()
-        service.store.close()
+    # When the scheduler starts the deployment's pipeline
+    run = run_production(root, production, run_store_url)
     # Then the frozen notebook ran (not the edited one), recorded against the live product
     assert run.status == RunStatus.SUCCEEDED, (run.error, [s.error for s in run.steps])
     assert run.source == "scheduler" and run.deployment_id == "d-1"
