@@ -29,3 +29,14 @@ export function relativeTo(folder: string, path: string): string {
     ? path.slice(folder.length + 1)
     : path;
 }
+
+/**
+ * Whether `text` is well-formed Unicode. A file name that is not valid UTF-8 on disk reaches
+ * the browser with lone surrogates (the server's surrogateescape): Jupyter cannot build a
+ * URL for it (`encodeURIComponent` throws "URI malformed"), so it cannot be opened from Lab.
+ */
+export function isWellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(
+    text
+  );
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { inFolder, relativeTo, templateIdOf } from '../paths';
+import { inFolder, isWellFormed, relativeTo, templateIdOf } from '../paths';
 
 describe('templateIdOf', () => {
   it.each([
@@ -36,5 +36,15 @@ describe('relativeTo', () => {
     ['', 'models/etl.ipynb', 'models/etl.ipynb']
   ])('%s, %s -> %s', (folder, path, relative) => {
     expect(relativeTo(folder, path)).toBe(relative);
+  });
+});
+
+describe('isWellFormed', () => {
+  it('tells names Jupyter can put in a URL from names with lone surrogates', () => {
+    expect(isWellFormed('données 📈.csv')).toBe(true);
+    expect(isWellFormed('a/b/c.csv')).toBe(true);
+    expect(isWellFormed('\udcff\udcfe-bad.csv')).toBe(false);
+    expect(isWellFormed('x\ud83d')).toBe(false);
+    expect(isWellFormed('\ude00x')).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import * as React from 'react';
 
 import { errorMessage } from '../api/errors';
 import { formatBytes, formatVersion } from '../format';
+import { isWellFormed } from '../paths';
 import { OutputsService } from './api';
 import { IDataset, IOutputFile, IOutputVersion } from './types';
 
@@ -33,6 +34,10 @@ export function whichVersion(dataset: string, version: string): string {
   return `${dataset}, ${versionLabel(version)}`;
 }
 
+const UNOPENABLE =
+  'This file name is not valid UTF-8, so Jupyter cannot open or download it: rename the ' +
+  'file (for example in a terminal) and refresh.';
+
 function FileRow(props: {
   file: IOutputFile;
   /** Which copy this is, for the buttons' labels: `raw/orders, latest`. */
@@ -47,20 +52,32 @@ function FileRow(props: {
         {file.name}
       </span>
       <span className="naas-Outputs-size">{formatBytes(file.size)}</span>
-      <button
-        className="naas-LinkButton"
-        aria-label={`Open ${file.name} of ${props.which}`}
-        onClick={props.onOpen}
-      >
-        Open
-      </button>
-      <button
-        className="naas-LinkButton"
-        aria-label={`Download ${file.name} of ${props.which}`}
-        onClick={props.onDownload}
-      >
-        Download
-      </button>
+      {isWellFormed(file.path) ? (
+        <>
+          <button
+            className="naas-LinkButton"
+            aria-label={`Open ${file.name} of ${props.which}`}
+            onClick={props.onOpen}
+          >
+            Open
+          </button>
+          <button
+            className="naas-LinkButton"
+            aria-label={`Download ${file.name} of ${props.which}`}
+            onClick={props.onDownload}
+          >
+            Download
+          </button>
+        </>
+      ) : (
+        <span
+          className="naas-Outputs-unopenable"
+          title={UNOPENABLE}
+          aria-label={`${file.name.replace(/[\uD800-\uDFFF]/g, '\uFFFD')} of ${props.which}: ${UNOPENABLE}`}
+        >
+          name not UTF-8
+        </span>
+      )}
     </li>
   );
 }

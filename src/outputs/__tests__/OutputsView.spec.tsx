@@ -167,6 +167,51 @@ describe('OutputsView', () => {
     );
   });
 
+  it('offers no Open or Download for a file name that is not UTF-8, and says why', async () => {
+    // (the server sends such a name with lone surrogates: no URL can be built for it)
+    const service = fakeService();
+    const bad = '\udcff\udcfe-bad.csv';
+    const listed = {
+      ...dataset,
+      latest: [],
+      versions: [version('2026-11-23T08.00.00.000Z', true)]
+    };
+    listed.versions[0].files.push({
+      ...listed.versions[0].files[0],
+      name: bad,
+      path: `sales/outputs/raw/orders/2026-11-23T08.00.00.000Z/${bad}`
+    });
+    vi.mocked(service.listDatasets).mockResolvedValue({
+      datasets: [listed],
+      total: 1,
+      offset: 0,
+      limit: 200,
+      keep_versions: 0
+    });
+    const open = vi.fn();
+    render(
+      <OutputsView
+        service={service}
+        product="sales"
+        tick={0}
+        open={open}
+        saveBlob={vi.fn()}
+      />
+    );
+    fireEvent.click(await screen.findByRole('button', { name: /raw\/orders/ }));
+    expect(screen.getAllByRole('button', { name: /^Open / })).toHaveLength(1);
+    expect(screen.getAllByRole('button', { name: /^Download / })).toHaveLength(
+      1
+    );
+    const note = screen.getByText('name not UTF-8');
+    expect(note.getAttribute('title')).toMatch(
+      /not valid UTF-8.*rename the file/
+    );
+    expect(note.getAttribute('aria-label')).toMatch(
+      /^\uFFFD\uFFFD-bad\.csv of raw\/orders/
+    );
+  });
+
   it('says how to write a first output when there is none', async () => {
     const service = {
       listDatasets: vi.fn(async () => ({
