@@ -5,6 +5,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { isWellFormed } from '../paths';
 import { API_NAMESPACE } from '../tokens';
 import { ApiError } from './errors';
 import { IErrorBody } from './types';
@@ -93,8 +94,20 @@ export async function requestBlob(
   return response.blob();
 }
 
-/** Encode an API path for a URL, keeping its '/' separators. */
+/**
+ * Encode an API path for a URL, keeping its '/' separators. A path whose name is not valid
+ * UTF-8 on disk (lone surrogates here) has no URL: an ApiError says so and what to do, instead
+ * of the browser's "URI malformed".
+ */
 export function encodePath(path: string): string {
+  if (!isWellFormed(path)) {
+    const shown = path.replace(/[\uD800-\uDFFF]/g, '\uFFFD');
+    throw new ApiError(
+      `'${shown}' is not a valid UTF-8 name, so it cannot be asked of the server: rename it ` +
+        '(for example in a terminal), then refresh.',
+      400
+    );
+  }
   return path.split('/').map(encodeURIComponent).join('/');
 }
 

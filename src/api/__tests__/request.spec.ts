@@ -34,3 +34,23 @@ describe('errorMessage', () => {
     expect(errorMessage(undefined)).toBe('undefined');
   });
 });
+
+describe('encodePath of a name that is not UTF-8', () => {
+  it('keeps the separators, and says what to do with a name that is not UTF-8', () => {
+    expect(encodePath('team/données 📈.csv')).toBe(
+      'team/donn%C3%A9es%20%F0%9F%93%88.csv'
+    );
+    let error: unknown = null;
+    try {
+      encodePath('team/\udcff-bad');
+    } catch (reason) {
+      error = reason;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).message).toBe(
+      "'team/\uFFFD-bad' is not a valid UTF-8 name, so it cannot be asked of the server: " +
+        'rename it (for example in a terminal), then refresh.'
+    );
+  });
+});
