@@ -451,8 +451,6 @@ class ForkProvisioner(LocalProvisioner):
     """Starts a plain ipykernel kernel by forking its interpreter's template (see the
     module); any other kernel, or when no template can be had, the usual way."""
 
-    forked = False
-
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
         if _forkable(cmd) and fork_enabled():
             env = kwargs.get("env") or dict(os.environ)
@@ -463,7 +461,6 @@ class ForkProvisioner(LocalProvisioner):
                 self.pid = child.pid
                 self.pgid = child.pid  # the child leads a new session (setsid)
                 self.cwd = cwd
-                self.forked = True
                 return self.connection_info
         return await super().launch_kernel(cmd, **kwargs)
 

@@ -14,7 +14,8 @@ Kernels are kept per kernelspec, the folders holding it (a deployment's kernelsp
 its own) and the variables Python reads when it starts (a deployment's venv and user base:
 :func:`~.forking.startup_environment`): a job takes a kernel only if it would have started
 the same way. :meth:`KernelPool.keep` keeps the kernels of active schedules (a deployment's
-included) waiting, never culled while they are listed.
+included) waiting, never culled while they are listed. A deployment's kernelspec gets one
+waiting kernel, not ``size``: a server may have many deployments.
 """
 
 from __future__ import annotations
@@ -213,7 +214,10 @@ class KernelPool:
         if key in self._failing:
             return
         waiting = self._waiting.setdefault(key, [])
-        while len(waiting) < self.size:
+        # A deployment's kernelspec: one waits (its run's first step; the executor starts
+        # the next ones ahead), not ``size`` per deployment of the server.
+        target = min(self.size, 1) if key[1] else self.size
+        while len(waiting) < target:
             waiting.append((time.monotonic(), self._new_worker(key)))
 
     def _new_worker(self, key: _Key) -> _KernelWorker:
