@@ -18,6 +18,7 @@ from typing import Any
 
 from ..core.errors import InvalidInput, NaasError, NotFound
 from ..core.paths import is_inside, resolve_inside
+from ..core.text import shown
 from ..products.manifest import EXECUTIONS_FOLDER
 from .graph import PipelineError, PipelineGraph, Step
 from .steps import DummyStep, NotebookStep
@@ -295,8 +296,22 @@ def _executions(pipeline: PipelineGraph, root: Path) -> str | None:
     return _show(root, folder)
 
 
+def _check_utf8(path: Path, what: str, step: str | None = None) -> None:
+    """Runs record their product's and notebooks' paths (and show them): a name that is not
+    valid UTF-8 on disk cannot be, so it is refused with what to do."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PipelineError(
+            f"The {what} '{shown(str(path), 200)}' has a name that is not valid UTF-8, which a "
+            "run cannot record: rename it (for example with mv in a terminal).",
+            step=step,
+        ) from None
+
+
 def build_plan(pipeline: PipelineGraph, root: Path) -> Plan:
     """Validate ``pipeline`` against ``root`` and return its :class:`Plan`."""
+    _check_utf8(root, "product folder")
     if not pipeline.entry_steps:
         raise PipelineError(
             f"The pipeline '{pipeline.name}' has no step: wire one with "
@@ -363,6 +378,8 @@ def build_plan(pipeline: PipelineGraph, root: Path) -> Plan:
     for planned in plan.steps.values():
         if isinstance(planned.step, NotebookStep):
             _resolve_notebook(root, planned)
+            if planned.notebook is not None:
+                _check_utf8(planned.notebook, "notebook", planned.name)
         elif not isinstance(planned.step, DummyStep) and type(planned.step).execute is Step.execute:
             raise PipelineError(
                 f"Step '{planned.name}' ({type(planned.step).__name__}) does not implement "

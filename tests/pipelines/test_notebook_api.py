@@ -8,6 +8,7 @@ test_pipeline_kernel.py.
 from __future__ import annotations
 
 import _thread
+import os
 import threading
 import time
 from pathlib import Path
@@ -160,6 +161,29 @@ def test_wiring_mistakes_raise_at_once_naming_the_step(
 
 
 # -- validation -------------------------------------------------------------------------------
+
+
+def test_a_product_or_notebook_named_in_no_valid_utf8_is_refused_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    # A run records (and shows) its product's and notebooks' paths: such names cannot be
+    odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9"))
+    product = make_product(odd, "sales")
+    in_odd = Pipeline("p", root=product)
+    in_odd >> DummyStep("A")
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    with pytest.raises(PipelineError, match=r"product folder '.*caf\\udce9/sales' has a name "):
+        in_odd.run(progress=False, store=store)
+    fine = make_product(tmp_path, "fine")
+    bad = os.fsdecode(b"models/\xff.ipynb")
+    write_notebook(fine / bad, "x = 1")
+    odd_notebook = Pipeline("q", root=fine)
+    odd_notebook >> NotebookStep("N", bad)
+    with pytest.raises(PipelineError, match=r"UTF-8") as caught:
+        odd_notebook.run(progress=False, store=store)
+    assert caught.value.step == "N"
+    assert store.list_runs()[0] == []  # nothing recorded, no half-written run
+    store.close()
 
 
 def test_validation_errors_name_the_step(tmp_path: Path) -> None:
