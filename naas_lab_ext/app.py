@@ -435,7 +435,7 @@ class NaasLabExtApp(NotificationTraits, ExtensionApp):
 
     @default("kernel_fork")
     def _kernel_fork_default(self) -> bool:
-        return os.environ.get(env.KERNEL_FORK, "1").strip().lower() not in ("0", "false", "no")
+        return env.kernel_fork_requested()
 
     @default("max_parallel_steps")
     def _max_parallel_default(self) -> int:

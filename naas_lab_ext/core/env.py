@@ -97,6 +97,14 @@ OUTPUTS_KEEP = "NAAS_OUTPUTS_KEEP"
 DB_URL = "NAAS_LAB_DB_URL"
 KERNEL_POOL_SIZE = "NAAS_KERNEL_POOL_SIZE"
 KERNEL_FORK = "NAAS_KERNEL_FORK"
+
+
+def kernel_fork_requested() -> bool:
+    """Whether ``NAAS_KERNEL_FORK`` asks for kernels forked from a template (unset: yes;
+    ``0``, ``false`` or ``no``: no)."""
+    return os.environ.get(KERNEL_FORK, "1").strip().lower() not in ("0", "false", "no")
+
+
 PIPELINE_DESCRIBE = "NAAS_PIPELINE_DESCRIBE"
 PIPELINE_NOTEBOOK = "NAAS_PIPELINE_NOTEBOOK"
 DEPLOYMENT_ID = "NAAS_DEPLOYMENT_ID"

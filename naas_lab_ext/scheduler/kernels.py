@@ -24,11 +24,7 @@ def keep_schedule_kernels_warm(
     (active) schedules started (in the background), and their kernels waiting in ``pool``."""
     from ..pipelines.executors.forking import keep_warm_kernels
 
-    kernels = [
-        (s.kernel_name, s.kernel_dirs, s.production().environment())
-        for s in schedules
-        if not s.paused
-    ]
+    kernels = [(s.kernel_name, s.kernel_dirs, s.production().environment()) for s in schedules]
     keep_warm_kernels(kernels)
     if pool is not None:
         pool.keep(kernels)

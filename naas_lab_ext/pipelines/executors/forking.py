@@ -40,7 +40,7 @@ from typing import Any
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from ...core.env import KERNEL_FORK
+from ...core.env import kernel_fork_requested
 
 __all__ = [
     "ForkProvisioner",
@@ -107,11 +107,7 @@ def startup_environment(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def fork_enabled() -> bool:
     """Whether kernels may be forked (``NAAS_KERNEL_FORK`` unset or not ``0``/``false``)."""
-    return (
-        hasattr(os, "fork")
-        and hasattr(os, "pidfd_open")
-        and os.environ.get(KERNEL_FORK, "1").strip().lower() not in ("0", "false", "no")
-    )
+    return hasattr(os, "fork") and hasattr(os, "pidfd_open") and kernel_fork_requested()
 
 
 class _ForkedProcess:
@@ -196,7 +192,6 @@ class _Template:
     """One template process and the socket to it."""
 
     def __init__(self, python: str, env: Mapping[str, str], start_timeout: float) -> None:
-        self.python = python
         self.used = time.monotonic()
         self.children: list[_ForkedProcess] = []
         self._lock = threading.Lock()
@@ -271,17 +266,14 @@ class _Template:
     def close(self) -> None:
         """Close the socket: the template exits (its kernels with it, as kernels of a server
         that ended)."""
-        for closing in (self._stream_close, self._socket.close):
-            with contextlib.suppress(OSError, AttributeError):
+        for closing in (self._stream.close, self._socket.close):
+            with contextlib.suppress(OSError):
                 closing()
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
-
-    def _stream_close(self) -> None:
-        self._stream.close()
 
 
 class Templates:
@@ -293,7 +285,8 @@ class Templates:
         self._lock = threading.Lock()
         self._templates: dict[tuple[str, ...], _Template] = {}
         self._starting: dict[tuple[str, ...], threading.Lock] = {}
-        self._failed: dict[tuple[str, ...], str] = {}
+        #: Keys whose template could not start: kernels start the usual way until the next cull.
+        self._failed: set[tuple[str, ...]] = set()
         self._warm: set[tuple[str, ...]] = set()
         self._closed = False
         self._stop = threading.Event()
@@ -359,7 +352,7 @@ class Templates:
 
     def _fail(self, key: tuple[str, ...], reason: str) -> None:
         with self._lock:
-            self._failed[key] = reason
+            self._failed.add(key)
         log.warning("Kernels of %s are started without a template (slower): %s", key[0], reason)
 
     def _drop(self, key: tuple[str, ...], template: _Template) -> None:
